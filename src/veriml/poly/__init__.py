@@ -1,0 +1,1 @@
+"""Polynomials: multilinear evaluation tables (``multilinear``)."""
