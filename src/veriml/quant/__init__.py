@@ -1,0 +1,1 @@
+"""Quantization: float ONNX semantics lowered to the integer ISA with automatic scales."""
