@@ -1,0 +1,227 @@
+"""Every security parameter of the polynomial commitment, and the soundness it gives.
+
+:class:`PcsParams` holds the WHIR parameters (rate, folding factors, queries and grinding per
+iteration, out-of-domain samples); :meth:`PcsParams.security` COMPUTES the round-by-round
+soundness error of every round of the protocol for a given number of variables from the
+formulas below, all in the proven unique-decoding regime. See docs/SECURITY.md.
+
+Notation (WHIR, ACFY24 = ePrint 2024/1586, Construction 5.1 and Theorem 5.2): field
+F = F_p2, |F| = p^2 ~ 2^128; iteration i = 0..M-1 works on a function f_i : L_i -> F that
+should be a Reed-Solomon codeword of a multilinear polynomial in m_i variables, rate
+rho_i = 2^(m_i) / |L_i| = 2^-r_i; it folds k_i variables, and the next domain is
+L_(i+1) = L_i^2, so r_(i+1) = r_i + k_i - 1. The proximity parameter is taken strictly inside
+the unique-decoding radius: delta_i = (1 - rho_i) / 2 - 1 / |L_i|, so every list size is 1.
+
+Errors (each may be divided by 2^g for g bits of grinding placed just before that round's
+verifier message):
+
+* batching of c claims with powers of one challenge:       (c - 1) / |F|
+* fold round s = 1..k_i of iteration i (sumcheck + folding):
+  d / |F| + |L_i| / (2^s |F|)   (d = 3; the second term is the unique-decoding proximity-gap
+  error n / |F| of BCIKS20 Thm 1.2/4.1 for the code RS[L_i^(2^s)], as used in ACFY24 Thm 5.2)
+* out-of-domain samples of iteration i >= 1 (w samples):   (2^(m_i) / (2 |F|))^w
+* shift queries of iteration i >= 1 (t_(i-1) queries on f_(i-1)):
+  (1 - delta_(i-1))^(t_(i-1)) + (t_(i-1) + 1) / |F|
+* final queries (t_(M-1) on f_(M-1), checked against the polynomial sent in the clear):
+  (1 - delta_(M-1))^(t_(M-1))
+* final sumcheck round (one per remaining variable):        d / |F|
+
+The round-by-round (RBR) soundness is the largest of these; Fiat-Shamir in the random oracle
+model then costs about log2 of the number of hash queries (BCS16, CCHLRR18 / CY24). We also
+report the sum (the plain soundness error of the interactive protocol).
+"""
+
+from __future__ import annotations
+
+import math
+from dataclasses import dataclass, field
+
+__all__ = ["PcsParams", "SecurityReport", "FIELD_BITS", "queries_for"]
+
+P = 0xFFFFFFFF00000001
+FIELD_SIZE = P * P  # |F_p2|
+FIELD_BITS = math.log2(FIELD_SIZE)
+SUMCHECK_DEGREE = 3  # d = max(d*, 3) in ACFY24 Construction 5.1
+
+
+def _bits(err: float) -> float:
+    return math.inf if err <= 0 else -math.log2(err)
+
+
+def query_bits(log_inv_rate: int, log_domain: int) -> float:
+    """Bits of soundness of one query: -log2(1 - delta), delta = (1 - rho)/2 - 1/|L|."""
+    rho = 2.0 ** -log_inv_rate
+    delta = (1.0 - rho) / 2.0 - 2.0 ** -log_domain
+    return -math.log2(1.0 - delta)
+
+
+def queries_for(target_bits: float, log_inv_rate: int, grinding_bits: int, log_domain: int = 64) -> int:
+    """Smallest t with t * query_bits + grinding >= target (for choosing parameters)."""
+    need = max(target_bits - grinding_bits, 0.0)
+    return max(1, math.ceil(need / query_bits(log_inv_rate, log_domain) - 1e-12))
+
+
+@dataclass(frozen=True)
+class SecurityReport:
+    """Bits of security (-log2 of the error) per round, and overall."""
+
+    log_size: int
+    rounds: dict = field(default_factory=dict)  # name -> bits
+
+    @property
+    def rbr_bits(self) -> float:
+        """Round-by-round soundness: the weakest round."""
+        return min(self.rounds.values())
+
+    @property
+    def union_bits(self) -> float:
+        """-log2 of the sum of all round errors (soundness of the interactive protocol)."""
+        return -math.log2(sum(2.0 ** -b for b in self.rounds.values()))
+
+    def __str__(self) -> str:
+        lines = [f"WHIR PCS, 2^{self.log_size} values, |F| = p^2 (2^{FIELD_BITS:.1f})"]
+        for name, b in self.rounds.items():
+            lines.append(f"  {name:<24s} {b:7.1f} bits")
+        lines.append(f"  round-by-round (min)      {self.rbr_bits:7.1f} bits")
+        lines.append(f"  union bound (sum)         {self.union_bits:7.1f} bits")
+        return "\n".join(lines)
+
+
+@dataclass(frozen=True)
+class PcsParams:
+    """WHIR parameters (ACFY24 Construction 5.1), unique-decoding regime.
+
+    Attributes
+    ----------
+    log_inv_rate : log2(1/rho_0) of the first code (the committed codeword has 2^(n + r) values).
+    folding_factor_first, folding_factor : variables folded in iteration 0 / later iterations
+        (a Merkle leaf holds the 2^k values of one fold fiber).
+    max_final_vars : iterations continue while more variables remain; the last polynomial
+        (at most this many variables) is sent in the clear.
+    queries : queries t_i per iteration (the last entry repeats for later iterations).
+    grinding_bits : proof-of-work bits before the queries of each iteration (last repeats).
+    ood_samples : out-of-domain samples per new oracle.
+    max_claims : number of claims the batching error is reported for.
+    min_vars : commitments are zero-padded to at least 2^min_vars values (tiny domains give
+        weaker queries, since delta_i = (1 - rho_i)/2 - 1/|L_i|).
+    """
+
+    log_inv_rate: int = 2
+    folding_factor_first: int = 4
+    folding_factor: int = 4
+    max_final_vars: int = 8
+    queries: tuple = (124, 88, 85)
+    grinding_bits: tuple = (18, 18, 18)
+    ood_samples: int = 1
+    max_claims: int = 1 << 20
+    min_vars: int = 8
+
+    @classmethod
+    def default(cls) -> "PcsParams":
+        """>= 101 bits round by round up to 2^26 values, >= 100 union bound up to 2^23 (docs/SECURITY.md)."""
+        return cls()
+
+    @classmethod
+    def for_security(cls, target_bits: float = 100.0, **kw) -> "PcsParams":
+        """Parameters whose query counts are the smallest meeting ``target_bits`` per round."""
+        base = cls(**kw)
+        ks = [base.folding_factor_first] + [base.folding_factor] * 8
+        r = base.log_inv_rate
+        qs = []
+        for i in range(len(ks)):
+            g = base.grinding_bits[min(i, len(base.grinding_bits) - 1)]
+            qs.append(queries_for(target_bits, r, g))
+            r += ks[i] - 1
+        return cls(**{**kw, "queries": tuple(qs)})
+
+    # ------------------------------------------------------------ schedule
+
+    def __post_init__(self):
+        if self.log_inv_rate < 1 or self.folding_factor_first < 1 or self.folding_factor < 1:
+            raise ValueError("log_inv_rate and folding factors must be >= 1")
+        if self.max_final_vars < 1:
+            raise ValueError("max_final_vars must be >= 1")
+        if not self.queries or not self.grinding_bits or self.ood_samples < 0:
+            raise ValueError("queries and grinding_bits need at least one entry")
+        if min(self.queries) < 1 or not all(0 <= g <= 40 for g in self.grinding_bits):
+            raise ValueError("queries must be >= 1 and grinding bits in [0, 40]")
+
+    def folding_schedule(self, n: int) -> list[int]:
+        """Folding factors k_0 .. k_(M-1) for a polynomial in n >= 1 variables.
+
+        k_0 = min(k_first, max(n - 1, 1)); then k_i = min(k, m_i - 1) while m_i > max_final_vars.
+        At least one variable is left for the final sumcheck whenever n >= 2.
+        """
+        if n < 1:
+            raise ValueError("need at least one variable")
+        ks = [min(self.folding_factor_first, max(n - 1, 1))]
+        m = n - ks[0]
+        while m > self.max_final_vars:
+            k = min(self.folding_factor, m - 1)
+            ks.append(k)
+            m -= k
+        return ks
+
+    def queries_at(self, i: int) -> int:
+        return self.queries[min(i, len(self.queries) - 1)]
+
+    def grinding_at(self, i: int) -> int:
+        return self.grinding_bits[min(i, len(self.grinding_bits) - 1)]
+
+    def log_inv_rates(self, n: int) -> list[int]:
+        """r_i for each iteration: r_(i+1) = r_i + k_i - 1."""
+        rs = [self.log_inv_rate]
+        for k in self.folding_schedule(n)[:-1]:
+            rs.append(rs[-1] + k - 1)
+        return rs
+
+    # ------------------------------------------------------------ soundness
+
+    def committed_vars(self, n: int) -> int:
+        """Variables of the committed (stacked, padded) table for 2^n values."""
+        return max(n, self.min_vars, 1)
+
+    def security(self, n: int, num_claims: int | None = None) -> SecurityReport:
+        """Compute the soundness (bits) of every round for a commitment of 2^n values."""
+        n = self.committed_vars(n)
+        c = self.max_claims if num_claims is None else num_claims
+        ks = self.folding_schedule(n)
+        rs = self.log_inv_rates(n)
+        if n + rs[0] > 32:
+            raise ValueError(f"2^{n + rs[0]} exceeds the 2-adicity 32 of Goldilocks")
+        big = float(FIELD_SIZE)
+        rounds: dict[str, float] = {}
+        if c > 1:
+            rounds["batch claims"] = _bits((c - 1) / big)
+        m = n
+        for i, k in enumerate(ks):
+            log_l = m + rs[i]
+            if i >= 1:
+                prev_log_l = (m + ks[i - 1]) + rs[i - 1]
+                if self.ood_samples:
+                    rounds[f"ood(i={i})"] = _bits((2.0 ** m / (2 * big)) ** self.ood_samples)
+                else:
+                    rounds[f"ood(i={i})"] = 0.0
+                t = self.queries_at(i - 1)
+                err = (1 - self._delta(rs[i - 1], prev_log_l)) ** t + (t + 1) / big
+                rounds[f"shift(i={i})"] = _bits(err) + self.grinding_at(i - 1)
+            for s in range(1, k + 1):
+                err = SUMCHECK_DEGREE / big + 2.0 ** (log_l - s) / big
+                rounds[f"fold(i={i},s={s})"] = _bits(err)
+            m -= k
+        last = len(ks) - 1
+        t = self.queries_at(last)
+        log_l_last = (m + ks[last]) + rs[last]
+        err = (1 - self._delta(rs[last], log_l_last)) ** t
+        rounds["final queries"] = _bits(err) + self.grinding_at(last)
+        for j in range(m):
+            rounds[f"final sumcheck {j}"] = _bits(SUMCHECK_DEGREE / big)
+        return SecurityReport(log_size=n, rounds=rounds)
+
+    @staticmethod
+    def _delta(log_inv_rate: int, log_domain: int) -> float:
+        return (1.0 - 2.0 ** -log_inv_rate) / 2.0 - 2.0 ** -log_domain
+
+    def security_bits(self, n: int) -> float:
+        """Round-by-round bits for 2^n values (the weakest round)."""
+        return self.security(n).rbr_bits

@@ -1,0 +1,226 @@
+"""WHIR polynomial commitment: completeness, batching, encoding, soundness on small instances,
+and the security calculator."""
+
+import numpy as np
+import pytest
+
+import veriml.field as F
+from veriml import ntt as N
+from veriml.pcs import Commitment, PcsError, PcsParams, PcsProof, commit, open as pcs_open, verify
+from veriml.pcs.whir import encode_rows, stack_layout
+from veriml.poly import multilinear as ML
+from veriml.security import queries_for
+from veriml.transcript import Transcript
+
+SMALL = PcsParams(log_inv_rate=1, folding_factor_first=2, folding_factor=2, max_final_vars=2,
+                  queries=(6, 5), grinding_bits=(1,), min_vars=1)
+
+
+def _instance(rng, sizes, points_per_poly=2):
+    tables = [F.random_base(rng, 1 << s) for s in sizes]
+    claims = []
+    for j, t in enumerate(tables):
+        for _ in range(points_per_poly):
+            pt = F.random_ext(rng, sizes[j])
+            claims.append((j, pt, ML.evaluate(t, pt)))
+    return tables, claims
+
+
+def _prove(params, tables, claims, label="test"):
+    cm, pd = commit(params, tables)
+    tp = Transcript(label)
+    cm.absorb_into(tp)
+    return cm, pcs_open(params, pd, claims, tp)
+
+
+def _verify(params, cm, claims, proof, label="test"):
+    tv = Transcript(label)
+    cm.absorb_into(tv)
+    return verify(params, cm, claims, proof, tv)
+
+
+@pytest.mark.parametrize("sizes", [[1], [2], [5], [7], [6, 3, 3, 0], [8, 8, 2], [4, 6]])
+def test_completeness_small_params(sizes):
+    rng = np.random.default_rng(sum(sizes) + len(sizes))
+    tables, claims = _instance(rng, sizes)
+    cm, proof = _prove(SMALL, tables, claims)
+    data = proof.to_bytes()
+    assert _verify(SMALL, cm, claims, data)
+    assert _verify(SMALL, cm, claims, proof)
+    assert PcsProof.from_bytes(data).to_bytes() == data
+    assert Commitment.from_bytes(cm.to_bytes()) == cm
+
+
+@pytest.mark.parametrize("params", [
+    PcsParams(log_inv_rate=2, folding_factor_first=3, folding_factor=2, max_final_vars=3,
+              queries=(9, 7, 5), grinding_bits=(2, 0), ood_samples=2, min_vars=1),
+    PcsParams(log_inv_rate=3, folding_factor_first=1, folding_factor=3, max_final_vars=1,
+              queries=(5,), grinding_bits=(0,), ood_samples=0, min_vars=4),
+])
+def test_completeness_other_schedules(params):
+    rng = np.random.default_rng(7)
+    tables, claims = _instance(rng, [9, 4], points_per_poly=3)
+    cm, proof = _prove(params, tables, claims)
+    assert _verify(params, cm, claims, proof.to_bytes())
+
+
+def test_default_params_at_2_12():
+    params = PcsParams.default()
+    rng = np.random.default_rng(12)
+    tables, claims = _instance(rng, [12, 10], points_per_poly=2)
+    cm, proof = _prove(params, tables, claims)
+    data = proof.to_bytes()
+    assert _verify(params, cm, claims, data)
+    bad = list(claims)
+    bad[1] = (bad[1][0], bad[1][1], F.ext_add(bad[1][2], np.array([1, 0], dtype=np.uint64)))
+    with pytest.raises(PcsError):
+        _verify(params, cm, bad, data)
+
+
+def test_every_byte_flip_is_rejected():
+    rng = np.random.default_rng(99)
+    tables, claims = _instance(rng, [5, 3], points_per_poly=1)
+    cm, proof = _prove(SMALL, tables, claims)
+    data = proof.to_bytes()
+    assert _verify(SMALL, cm, claims, data)
+    for pos in range(len(data)):
+        for mask in (0x01, 0x80):
+            bad = bytearray(data)
+            bad[pos] ^= mask
+            with pytest.raises(PcsError):
+                _verify(SMALL, cm, claims, bytes(bad))
+    with pytest.raises(PcsError):
+        _verify(SMALL, cm, claims, data + b"\x00")
+    with pytest.raises(PcsError):
+        _verify(SMALL, cm, claims, data[:-1])
+
+
+def test_wrong_value_point_or_poly_is_rejected():
+    rng = np.random.default_rng(3)
+    tables, claims = _instance(rng, [6, 6], points_per_poly=1)
+    cm, proof = _prove(SMALL, tables, claims)
+    one = np.array([1, 0], dtype=np.uint64)
+    j, pt, v = claims[0]
+    variants = [
+        [(j, pt, F.ext_add(v, one))] + claims[1:],  # wrong value
+        [(j, F.ext_add(pt, one[None, :]), v)] + claims[1:],  # wrong point
+        [(1, pt, v), claims[1]],  # claim moved to the other table
+        claims[:1],  # a claim dropped
+    ]
+    for bad in variants:
+        with pytest.raises(PcsError):
+            _verify(SMALL, cm, bad, proof)
+
+
+def test_proof_for_one_table_fails_against_another_commitment():
+    rng = np.random.default_rng(4)
+    t1 = F.random_base(rng, 1 << 7)
+    t2 = t1.copy()
+    t2[5] = (int(t2[5]) + 1) % N.P  # differs in one entry only
+    pt = F.random_ext(rng, 7)
+    claims = [(0, pt, ML.evaluate(t1, pt))]
+    cm1, proof = _prove(SMALL, [t1], claims)
+    cm2, _ = commit(SMALL, [t2])
+    assert _verify(SMALL, cm1, claims, proof)
+    with pytest.raises(PcsError):
+        _verify(SMALL, cm2, claims, proof)
+    # and an honest proof about t2's value does not verify against t1's commitment
+    claims2 = [(0, pt, ML.evaluate(t2, pt))]
+    _, proof2 = _prove(SMALL, [t2], claims2)
+    with pytest.raises(PcsError):
+        _verify(SMALL, cm1, claims2, proof2)
+
+
+def test_other_transcript_is_rejected():
+    rng = np.random.default_rng(8)
+    tables, claims = _instance(rng, [6], points_per_poly=1)
+    cm, proof = _prove(SMALL, tables, claims, label="a")
+    with pytest.raises(PcsError):
+        _verify(SMALL, cm, claims, proof, label="b")
+
+
+def test_bad_inputs():
+    with pytest.raises(PcsError):
+        commit(SMALL, [np.zeros(3, dtype=np.uint64)])
+    with pytest.raises(PcsError):
+        commit(SMALL, [np.full(4, N.P, dtype=np.uint64)])
+    cm, pd = commit(SMALL, [np.zeros(8, dtype=np.uint64)])
+    with pytest.raises(PcsError):
+        pcs_open(SMALL, pd, [(0, np.zeros((2, 2), np.uint64), np.zeros(2, np.uint64))], Transcript("x"))
+    with pytest.raises(PcsError):
+        pcs_open(SMALL, pd, [(1, np.zeros((3, 2), np.uint64), np.zeros(2, np.uint64))], Transcript("x"))
+    with pytest.raises(PcsError):
+        PcsProof.from_bytes(b"")
+
+
+def test_stack_layout_aligns_tables():
+    n, offs = stack_layout([3, 5, 0, 5, 2], min_vars=1)
+    assert n == 7 and offs == [64, 0, 76, 32, 72]
+    for s, o in zip([3, 5, 0, 5, 2], offs):
+        assert o % (1 << s) == 0
+
+
+def test_codeword_rows_are_fold_fibers():
+    """rows[q, s] = F^(omega^(q + s |L|/2^k)) with F^(X) = sum_i c[i] X^(e(i))."""
+    rng = np.random.default_rng(11)
+    m, r, k = 4, 2, 2
+    c = F.random_base(rng, 1 << m)
+    rows = encode_rows(c, r, k)
+    size = 1 << (m + r)
+    w = N.root_of_unity(m + r)
+    exps = [int(format(i, f"0{m}b")[::-1], 2) for i in range(1 << m)]
+    for q in range(size >> k):
+        for s in range(1 << k):
+            x = pow(w, q + s * (size >> k), N.P)
+            expect = sum(int(c[i]) * pow(x, exps[i], N.P) for i in range(1 << m)) % N.P
+            assert int(rows[q, s]) == expect
+
+
+def test_security_is_computed_and_meets_target():
+    p = PcsParams.default()
+    for n in range(1, 27):
+        assert p.security_bits(n) >= 100.0, n
+    rep = p.security(20)
+    assert "final queries" in rep.rounds and 100 <= rep.union_bits < rep.rbr_bits
+    weaker = PcsParams(queries=(60, 40, 40))
+    assert weaker.security_bits(20) < 80
+    assert PcsParams(grinding_bits=(20, 20, 20)).security_bits(20) > p.security_bits(20)
+    assert queries_for(100, 2, 16) == 124
+    assert PcsParams.for_security(100).security_bits(20) >= 100
+    str(rep)
+
+
+_CACHE_SCRIPT = """
+import numpy as np
+import veriml.field as F
+from veriml.pcs import PcsParams, commit, open as po, kernels as K
+from veriml import ntt as N
+from veriml.poly import multilinear as ML
+from veriml.transcript import Transcript
+rng = np.random.default_rng(0)
+p = PcsParams(queries=(4,), grinding_bits=(0,))
+t = F.random_base(rng, 1 << 9); pt = F.random_ext(rng, 9)
+cm, pd = commit(p, [t]); tp = Transcript("c"); cm.absorb_into(tp)
+po(p, pd, [(0, pt, ML.evaluate(t, pt))], tp)
+ks = (K.sumcheck_coeffs_base, K.coeff_fold_base, N._dit_serial, N._moebius)
+print(sum(sum(k.stats.cache_hits.values()) for k in ks), sum(sum(k.stats.cache_misses.values()) for k in ks))
+"""
+
+
+def test_kernels_load_from_the_numba_cache():
+    """Module-level kernels (no closures over jitted functions) load from the cache."""
+    import subprocess
+    import sys
+
+    subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True)
+    out = subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True, text=True)
+    hits, misses = map(int, out.stdout.split())
+    assert hits == 4 and misses == 0
+
+
+def test_default_params_at_2_16_several_points():
+    params = PcsParams.default()
+    rng = np.random.default_rng(16)
+    tables, claims = _instance(rng, [16, 14, 9], points_per_poly=2)
+    cm, proof = _prove(params, tables, claims)
+    assert _verify(params, cm, claims, proof.to_bytes())
