@@ -1,0 +1,1 @@
+"""The model prover: GKR-style claim reduction over veriml's integer programs."""
