@@ -152,9 +152,14 @@ def _pcs_claims(claims):
     return [(c, to_arr(p), np.array(v, dtype=np.uint64)) for c, p, v in claims]
 
 
-def prove(pk: ProverKey, inputs) -> tuple[bytes, list]:
+PROVE_STAGES = ("execute", "commit", "lookups and relations", "open")
+
+
+def prove(pk: ProverKey, inputs, progress=None) -> tuple[bytes, list]:
     """Prove one inference. ``inputs``: quantized int64 arrays, one per program input.
-    Returns (proof bytes, output int64 arrays)."""
+    Returns (proof bytes, output int64 arrays). ``progress(stage)`` is called as each of
+    :data:`PROVE_STAGES` starts."""
+    progress = progress or (lambda stage: None)
     plan, prog = pk.plan, pk.plan.program
     for tid, x in zip(prog.inputs, inputs):
         t = prog.tensors[tid]
@@ -163,6 +168,7 @@ def prove(pk: ProverKey, inputs) -> tuple[bytes, list]:
             raise ProofError(f"input {t.name!r}: shape {x.shape} != {tuple(t.shape)}")
         if x.size and (int(x.min()) < t.lo or int(x.max()) > t.hi):
             raise ProofError(f"input {t.name!r}: values outside the declared range [{t.lo}, {t.hi}]")
+    progress("execute")
     values = execute_padded(plan, inputs)
     filler = Filler(plan)
     for node in prog.nodes:
@@ -185,6 +191,7 @@ def prove(pk: ProverKey, inputs) -> tuple[bytes, list]:
     for y in outputs_padded:
         w.vec_field(y)
     wit_cm = wit_pd = None
+    progress("commit")
     if cols:
         wit_cm, wit_pd = pcs.commit(pk.params, cols)
         wit_cm.absorb_into(t)
@@ -193,7 +200,9 @@ def prove(pk: ProverKey, inputs) -> tuple[bytes, list]:
         w.bytes_(b"")
     ctx = Context(plan, t, prover=True, values=values, columns=cols, limbed=filler.limbed)
     weight_claims = []
+    progress("lookups and relations")
     _run(ctx, inputs_padded, outputs_padded, weight_claims)
+    progress("open")
     w.bytes_(ctx.w.getvalue())
     w.bytes_(pcs.open(pk.params, wit_pd, _pcs_claims(ctx.col_claims), t).to_bytes() if ctx.col_claims else b"")
     w.bytes_(pcs.open(pk.params, pk.weights, _pcs_claims(weight_claims), t).to_bytes() if weight_claims else b"")
