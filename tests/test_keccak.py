@@ -98,3 +98,29 @@ def test_kernels_load_from_cache():
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True)
     hits, misses = map(int, out.stdout.split())
     assert hits >= 1 and misses == 0
+
+
+def test_single_message_fast_path_matches_reference_and_threads():
+    import os
+    import threading
+
+    from veriml.hash import keccak as KK
+
+    assert KK._raw is not None  # the C one-shot path is in use
+    for n in (0, 1, 31, 32, 43, 64, 135, 136, 137, 272, 1000):
+        d = os.urandom(n)
+        want = KK.keccak256_ref(d)
+        assert KK.keccak256(d) == want == KK.keccak256(bytearray(d)) == KK.keccak256(memoryview(d))
+        assert KK._keccak256_pycryptodome(d) == want
+    out = {}
+
+    def worker(i):
+        out[i] = [KK.keccak256(bytes([i]) * k) for k in range(50)]
+
+    threads = [threading.Thread(target=worker, args=(i,)) for i in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    for i in range(4):
+        assert out[i] == [KK.keccak256_ref(bytes([i]) * k) for k in range(50)]

@@ -254,3 +254,39 @@ def test_prefix_indicator_and_identity_mle():
         table = np.array([1 if i < count else 0 for i in range(16)], dtype=np.uint64)
         assert E.prefix_indicator(pt, count) == E.ext(ML.evaluate(table, E.to_array(pt)))
     assert E.identity_mle(pt) == E.ext(ML.evaluate(np.arange(16, dtype=np.uint64), E.to_array(pt)))
+
+
+# ---------------------------------------------------------------- batched GKR
+
+
+def test_batched_gkr_fast_equals_reference_and_leaf_claims():
+    from veriml.codec import Reader, Writer
+    rng = np.random.default_rng(21)
+    depths = [5, 0, 3, 7, 7]
+    trees = [gkr.build_tree(random_base(rng, 1 << d), random_base(rng, 1 << d) | np.uint64(1)) for d in depths]
+    outs = []
+    for ref in (False, True):
+        t = Transcript("batch")
+        proof, leaves = gkr.prove_batch(trees, t, reference=ref)
+        w = Writer()
+        proof.write(w)
+        outs.append((w.getvalue(), t.state, leaves))
+    assert outs[0][0] == outs[1][0] and outs[0][1] == outs[1][1]
+    data, _, leaves = outs[0]
+    roots = [(tr[0][0][0], tr[0][1][0]) for tr in trees]
+    got = gkr.verify_batch(gkr.BatchGkrProof.read(Reader(data), depths), roots, depths, Transcript("batch"))
+    for tr, lc, g in zip(trees, leaves, got):
+        assert g == lc
+        p, q = tr[-1]
+        pt = E.to_array(lc.point) if lc.point else np.zeros((0, 2), np.uint64)
+        assert lc.p == (E.ext(ML.evaluate(p, pt)) if lc.point else E.ext(p[0]))
+        assert lc.q == (E.ext(ML.evaluate(q, pt)) if lc.point else E.ext(q[0]))
+    for pos in range(0, len(data), 7):  # tampering anywhere is caught
+        bad = bytearray(data)
+        bad[pos] ^= 0x02
+        try:
+            proof = gkr.BatchGkrProof.read(Reader(bytes(bad)), depths)
+        except CodecError:
+            continue
+        with pytest.raises(ProofError):
+            gkr.verify_batch(proof, roots, depths, Transcript("batch"))

@@ -38,3 +38,11 @@ def test_eq_eval_matches_table():
 def test_point_size_mismatch_is_an_error():
     with pytest.raises(ValueError):
         M.evaluate(np.zeros(8, dtype=np.uint64), np.zeros((2, 2), dtype=np.uint64))
+
+
+def test_evaluate_base_split_matches_evaluate():
+    rng = np.random.default_rng(31)
+    for n in (1, 2, 3, 8, 13):
+        t = F.random_base(rng, 1 << n)
+        p = F.random_ext(rng, n)
+        assert np.array_equal(M.evaluate_base(t, p), M.evaluate(t, p))

@@ -178,13 +178,18 @@ def test_codeword_rows_are_fold_fibers():
 
 def test_security_is_computed_and_meets_target():
     p = PcsParams.default()
-    for n in range(1, 27):
+    for n in range(1, 25):  # round by round, two commitments opened together
         assert p.security_bits(n) >= 100.0, n
+        assert p.security_bits(n, num_commitments=1) >= p.security_bits(n), n
+    for n in range(1, 23):  # the plain union bound too
+        assert p.security(n).union_bits >= 100.0, n
     rep = p.security(20)
-    assert "final queries" in rep.rounds and 100 <= rep.union_bits < rep.rbr_bits
+    assert "final queries" in rep.rounds and "combine commitments" in rep.rounds
+    assert 100 <= rep.union_bits < rep.rbr_bits
+    assert "combine commitments" not in p.security(20, num_commitments=1).rounds
     weaker = PcsParams(queries=(60, 40, 40))
     assert weaker.security_bits(20) < 80
-    assert PcsParams(grinding_bits=(20, 20, 20)).security_bits(20) > p.security_bits(20)
+    assert PcsParams(grinding_bits=(24,)).security_bits(20) > p.security_bits(20)
     assert queries_for(100, 2, 16) == 124
     assert PcsParams.for_security(100).security_bits(20) >= 100
     str(rep)
@@ -224,3 +229,67 @@ def test_default_params_at_2_16_several_points():
     tables, claims = _instance(rng, [16, 14, 9], points_per_poly=2)
     cm, proof = _prove(params, tables, claims)
     assert _verify(params, cm, claims, proof.to_bytes())
+
+
+# ---------------------------------------------------------------- several commitments in one opening
+
+
+def _many(params, groups, seed, points_per_poly=2):
+    from veriml.pcs import open_many
+    rng = np.random.default_rng(seed)
+    cms, pds, claim_lists = [], [], []
+    for sizes in groups:
+        tables, claims = _instance(rng, sizes, points_per_poly)
+        cm, pd = commit(params, tables)
+        cms.append(cm)
+        pds.append(pd)
+        claim_lists.append(claims)
+    tp = Transcript("many")
+    for cm in cms:
+        cm.absorb_into(tp)
+    proof = open_many(params, list(zip(pds, claim_lists)), tp)
+    return cms, claim_lists, proof
+
+
+def _verify_many(params, cms, claim_lists, proof):
+    from veriml.pcs import verify_many
+    tv = Transcript("many")
+    for cm in cms:
+        cm.absorb_into(tv)
+    return verify_many(params, list(zip(cms, claim_lists)), proof, tv)
+
+
+@pytest.mark.parametrize("groups", [[[5, 3], [2]], [[2], [6, 4]], [[4], [4], [1, 0]], [[9], [0]], [[3], [7, 7]]])
+def test_open_many_small_params(groups):
+    cms, claim_lists, proof = _many(SMALL, groups, len(groups) + sum(map(sum, groups)))
+    data = proof.to_bytes()
+    assert PcsProof.from_bytes(data).to_bytes() == data
+    assert _verify_many(SMALL, cms, claim_lists, data)
+    one = np.array([1, 0], dtype=np.uint64)
+    for j in range(len(groups)):  # a wrong value on any commitment
+        bad = [list(c) for c in claim_lists]
+        p, pt, v = bad[j][-1]
+        bad[j][-1] = (p, pt, F.ext_add(v, one))
+        with pytest.raises(PcsError):
+            _verify_many(SMALL, cms, bad, data)
+    with pytest.raises(PcsError):  # commitments swapped
+        _verify_many(SMALL, cms[::-1], claim_lists[::-1], data)
+
+
+def test_open_many_default_params_different_sizes():
+    """The model prover's case: a witness and a (smaller, single-claim) weight commitment."""
+    params = PcsParams.default()
+    cms, claim_lists, proof = _many(params, [[12, 9, 9], [3]], 5, points_per_poly=1)
+    assert _verify_many(params, cms, claim_lists, proof.to_bytes())
+    cms, claim_lists, proof = _many(params, [[2], [13]], 6)
+    assert _verify_many(params, cms, claim_lists, proof.to_bytes())
+
+
+def test_open_many_every_byte_flip_is_rejected():
+    cms, claim_lists, proof = _many(SMALL, [[3, 1], [2]], 9, points_per_poly=1)
+    data = proof.to_bytes()
+    for pos in range(len(data)):
+        bad = bytearray(data)
+        bad[pos] ^= 0x01 if pos % 2 else 0x80
+        with pytest.raises(PcsError):
+            _verify_many(SMALL, cms, claim_lists, bytes(bad))

@@ -54,7 +54,14 @@ def test_squeeze_byte_layout():
     s = t.state
     b = t.challenge_base("beta")
     r = keccak256(s + b"\x11" + be32(4) + b"beta" + be32(1) + be32(0))
-    assert int(b) == int.from_bytes(keccak256(r + be32(1)), "big") % P
+    assert int(b) == int.from_bytes(r, "big") % P  # one value: r itself, and the new state
+    assert t.state == r
+
+    s = t.state
+    e = t.challenge_ext("gamma")
+    r = keccak256(s + b"\x12" + be32(5) + b"gamma" + be32(1) + be32(0))
+    x = int.from_bytes(r, "big")
+    assert e.tolist() == [(x >> 128) % P, (x % 2**128) % P] and t.state == r
 
     s = t.state
     idx = t.challenge_indices("q", 3, 1 << 10)

@@ -9,7 +9,7 @@ Notation (WHIR, ACFY24 = ePrint 2024/1586, Construction 5.1 and Theorem 5.2): fi
 F = F_p2, |F| = p^2 ~ 2^128; iteration i = 0..M-1 works on a function f_i : L_i -> F that
 should be a Reed-Solomon codeword of a multilinear polynomial in m_i variables, rate
 rho_i = 2^(m_i) / |L_i| = 2^-r_i; it folds k_i variables, and the next domain is
-L_(i+1) = L_i^2, so r_(i+1) = r_i + k_i - 1. The proximity parameter is taken strictly inside
+L_(i+1) = L_i^(2^s) with s = min(domain_shrink, k_i), so r_(i+1) = r_i + k_i - s. The proximity parameter is taken strictly inside
 the unique-decoding radius: delta_i = (1 - rho_i) / 2 - 1 / |L_i|, so every list size is 1.
 
 Errors (each may be divided by 2^g for g bits of grinding placed just before that round's
@@ -25,6 +25,11 @@ verifier message):
 * final queries (t_(M-1) on f_(M-1), checked against the polynomial sent in the clear):
   (1 - delta_(M-1))^(t_(M-1))
 * final sumcheck round (one per remaining variable):        d / |F|
+
+Opening J > 1 commitments together (:func:`veriml.pcs.whir.open_many`) adds, before the
+iterations, n claim-reduction sumcheck rounds (degree 2: 2 / |F| each) and the combination
+G = sum_j mu^j F_j': (J - 1) |L_0| / |F| (unique-decoding proximity gap of the curve,
+BCIKS20 Thm 1.2/4.1) + (J - 1) / |F| (wrong reduced evaluations surviving mu).
 
 The round-by-round (RBR) soundness is the largest of these; Fiat-Shamir in the random oracle
 model then costs about log2 of the number of hash queries (BCS16, CCHLRR18 / CY24). We also
@@ -100,25 +105,30 @@ class PcsParams:
         (at most this many variables) is sent in the clear.
     queries : queries t_i per iteration (the last entry repeats for later iterations).
     grinding_bits : proof-of-work bits before the queries of each iteration (last repeats).
+    domain_shrink : each new oracle lives on L_(i+1) = L_i^(2^s), s = min(domain_shrink, k_i):
+        a smaller codeword (NTT, Merkle tree, path length) at a smaller rate drop.
     ood_samples : out-of-domain samples per new oracle.
     max_claims : number of claims the batching error is reported for.
+    (The number of commitments opened together is an argument of :meth:`security`.)
     min_vars : commitments are zero-padded to at least 2^min_vars values (tiny domains give
         weaker queries, since delta_i = (1 - rho_i)/2 - 1/|L_i|).
     """
 
-    log_inv_rate: int = 2
+    log_inv_rate: int = 3
     folding_factor_first: int = 4
     folding_factor: int = 4
-    max_final_vars: int = 8
-    queries: tuple = (124, 88, 85)
-    grinding_bits: tuple = (18, 18, 18)
+    max_final_vars: int = 11
+    queries: tuple = (100, 93, 90)
+    grinding_bits: tuple = (18,)
+    domain_shrink: int = 3
     ood_samples: int = 1
     max_claims: int = 1 << 20
     min_vars: int = 8
 
     @classmethod
     def default(cls) -> "PcsParams":
-        """>= 101 bits round by round up to 2^26 values, >= 100 union bound up to 2^23 (docs/SECURITY.md)."""
+        """>= 100.88 bits round by round up to 2^24 values, >= 100 for the union bound up to
+        2^22, with one or two commitments opened together (docs/SECURITY.md)."""
         return cls()
 
     @classmethod
@@ -131,7 +141,7 @@ class PcsParams:
         for i in range(len(ks)):
             g = base.grinding_bits[min(i, len(base.grinding_bits) - 1)]
             qs.append(queries_for(target_bits, r, g))
-            r += ks[i] - 1
+            r += ks[i] - min(base.domain_shrink, ks[i])
         return cls(**{**kw, "queries": tuple(qs)})
 
     # ------------------------------------------------------------ schedule
@@ -139,6 +149,8 @@ class PcsParams:
     def __post_init__(self):
         if self.log_inv_rate < 1 or self.folding_factor_first < 1 or self.folding_factor < 1:
             raise ValueError("log_inv_rate and folding factors must be >= 1")
+        if self.domain_shrink < 1:
+            raise ValueError("domain_shrink must be >= 1")
         if self.max_final_vars < 1:
             raise ValueError("max_final_vars must be >= 1")
         if not self.queries or not self.grinding_bits or self.ood_samples < 0:
@@ -169,10 +181,10 @@ class PcsParams:
         return self.grinding_bits[min(i, len(self.grinding_bits) - 1)]
 
     def log_inv_rates(self, n: int) -> list[int]:
-        """r_i for each iteration: r_(i+1) = r_i + k_i - 1."""
+        """r_i for each iteration: r_(i+1) = r_i + k_i - min(domain_shrink, k_i)."""
         rs = [self.log_inv_rate]
         for k in self.folding_schedule(n)[:-1]:
-            rs.append(rs[-1] + k - 1)
+            rs.append(rs[-1] + k - min(self.domain_shrink, k))
         return rs
 
     # ------------------------------------------------------------ soundness
@@ -181,8 +193,10 @@ class PcsParams:
         """Variables of the committed (stacked, padded) table for 2^n values."""
         return max(n, self.min_vars, 1)
 
-    def security(self, n: int, num_claims: int | None = None) -> SecurityReport:
-        """Compute the soundness (bits) of every round for a commitment of 2^n values."""
+    def security(self, n: int, num_claims: int | None = None, num_commitments: int = 2) -> SecurityReport:
+        """Compute the soundness (bits) of every round for an opening of 2^n values (the
+        largest of ``num_commitments`` commitments opened together; the model prover opens
+        the witness and the weights together, hence the default 2)."""
         n = self.committed_vars(n)
         c = self.max_claims if num_claims is None else num_claims
         ks = self.folding_schedule(n)
@@ -193,6 +207,10 @@ class PcsParams:
         rounds: dict[str, float] = {}
         if c > 1:
             rounds["batch claims"] = _bits((c - 1) / big)
+        if num_commitments > 1:
+            for j in range(n):
+                rounds[f"claim reduction {j}"] = _bits(2 / big)
+            rounds["combine commitments"] = _bits((num_commitments - 1) * (2.0 ** (n + rs[0]) + 1) / big)
         m = n
         for i, k in enumerate(ks):
             log_l = m + rs[i]
@@ -222,6 +240,6 @@ class PcsParams:
     def _delta(log_inv_rate: int, log_domain: int) -> float:
         return (1.0 - 2.0 ** -log_inv_rate) / 2.0 - 2.0 ** -log_domain
 
-    def security_bits(self, n: int) -> float:
+    def security_bits(self, n: int, num_commitments: int = 2) -> float:
         """Round-by-round bits for 2^n values (the weakest round)."""
-        return self.security(n).rbr_bits
+        return self.security(n, num_commitments=num_commitments).rbr_bits

@@ -9,17 +9,19 @@ calls over short, fixed-layout messages. ``be32``/``be64`` are big-endian unsign
   with tag 0x01 bytes, 0x02 base-field elements (be64 each), 0x03 extension elements
   (be64(c0) || be64(c1) each), 0x04 a 32-byte digest, 0x05 a proof-of-work nonce.
 * squeeze k values: ``r = H(s || tag || be32(len(label)) || label || be32(k) || be32(param))``
-  with tag 0x11 base, 0x12 extension, 0x13 indices (param = log2 of the domain size, else 0);
-  output ``i`` is ``H(r || be32(i + 1))`` read as a big-endian uint256 ``x``; then
-  ``s = H(r || be32(0))``. Base: ``x mod p``; extension: ``((x >> 128) mod p, (x mod 2^128) mod
-  p)`` (bias below 2^-64); index: ``x mod domain_size`` (its low bits).
+  with tag 0x11 base, 0x12 extension, 0x13 indices (param = log2 of the domain size, else 0).
+  k = 1: the output is ``r`` read as a big-endian uint256 ``x``, and ``s = r`` (one hash per
+  single challenge). k != 1: output ``i`` is ``H(r || be32(i + 1))``, then ``s = H(r || be32(0))``.
+  Base: ``x mod p``; extension: ``((x >> 128) mod p, (x mod 2^128) mod p)`` (bias below 2^-64);
+  index: ``x mod domain_size`` (its low bits).
 * grinding: the nonce is the smallest ``n`` with ``H(s || "pow" || be64(n))`` starting with
   ``bits`` zero bits; then absorb(tag 0x05, label "pow", data ``u8(bits) || be64(n)``).
 
 The preimages of the different operations never coincide: absorb and squeeze-request
 messages carry a tag byte at offset 32 (0x01-0x05, 0x11-0x13), the proof-of-work message has
 ``'p'`` = 0x70 there, and squeeze outputs and the state update hash exactly 36 bytes, shorter
-than any other message. Every method is deterministic; prover and verifier use the same class.
+than any other message. (A single challenge equal to the next state is the usual hash-chain
+Fiat-Shamir: every later value is a fresh random-oracle output on a message containing it.) Every method is deterministic; prover and verifier use the same class.
 """
 
 from __future__ import annotations
@@ -168,7 +170,12 @@ class Transcript:
 
     def absorb_ext(self, label, values) -> None:
         """Absorb extension elements given as (k, 2) (c0, c1) pairs (tag 0x03): be64(c0) || be64(c1)."""
-        arr = canonical_u64(values, "absorb_ext")
+        if type(values) is np.ndarray and values.dtype == np.uint64 and values.size:
+            arr = values  # the common case, checked with one reduction
+            if int(arr.max()) >= GOLDILOCKS_P:
+                raise ValueError("absorb_ext: non-canonical field element (>= p)")
+        else:
+            arr = canonical_u64(values, "absorb_ext")
         if arr.ndim == 0 or arr.shape[-1] != 2:
             raise ValueError("absorb_ext expects an array of shape (..., 2)")
         self._absorb(TAG_EXT, label, arr.reshape(-1).astype(">u8").tobytes())
@@ -189,6 +196,9 @@ class Transcript:
         r = keccak256(
             self._state + bytes([tag]) + _be32(len(lab)) + lab + _be32(count) + _be32(param)
         )
+        if count == 1:
+            self._state = r
+            return [int.from_bytes(r, "big")]
         out = [int.from_bytes(keccak256(r + _be32(i + 1)), "big") for i in range(count)]
         self._state = keccak256(r + _be32(0))
         return out
@@ -212,11 +222,8 @@ class Transcript:
         ``c0 = (x >> 128) mod p`` and ``c1 = (x mod 2^128) mod p``.
         """
         xs = self._squeeze(TAG_CHALLENGE_EXT, label, k, 0)
-        out = np.empty((k, 2), dtype=np.uint64)
-        for i, x in enumerate(xs):
-            out[i, 0] = (x >> 128) % GOLDILOCKS_P
-            out[i, 1] = (x & _MASK128) % GOLDILOCKS_P
-        return out
+        return np.array([[(x >> 128) % GOLDILOCKS_P, (x & _MASK128) % GOLDILOCKS_P] for x in xs],
+                        dtype=np.uint64).reshape(k, 2)
 
     def challenge_indices(self, label, count: int, domain_size: int) -> np.ndarray:
         """``count`` uniform indices in ``[0, domain_size)`` (tag 0x13); may repeat.
@@ -246,8 +253,9 @@ class Transcript:
         s_lanes = np.frombuffer(self._state, dtype="<u8").astype(np.uint64)
         nonce = _grind_serial(s_lanes, 0, _GRIND_SERIAL, bits)
         start = _GRIND_SERIAL
-        # batches of about the expected work 2^bits (clamped), in 16 parallel work items
-        batch = 1 << min(max(bits, _GRIND_MIN_LOG_BATCH), _GRIND_MAX_LOG_BATCH)
+        # batches of a quarter of the expected work 2^bits (clamped), in 16 parallel work
+        # items: every chunk runs to its end, so smaller batches waste less past the hit
+        batch = 1 << min(max(bits - 2, _GRIND_MIN_LOG_BATCH), _GRIND_MAX_LOG_BATCH)
         while nonce < 0:
             if start > (1 << 63) - batch:
                 raise RuntimeError("grinding exhausted the nonce space")

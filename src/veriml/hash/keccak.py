@@ -12,7 +12,8 @@ Three implementations with the same answers:
   reference (FIPS 202 section 3.2: the ``rc`` LFSR and the ``(t+1)(t+2)/2`` walk),
   not copied from a table, and checked against the tables the fast kernel uses.
 * :func:`keccak256_batch` -- a numba kernel hashing ``n`` equal-length messages.
-* :func:`keccak256` -- one message through pycryptodome (fast for single calls).
+* :func:`keccak256` -- one message through pycryptodome's C ``keccak_oneshot`` (~1 us per
+  short message; falls back to pycryptodome's public API if its internals change).
 
 The numba permutation :func:`keccak_f1600_x4` runs four independent states at once
 (interleaved, so LLVM turns it into AVX2 code); each state is 25 little-endian 64-bit lanes,
@@ -21,6 +22,8 @@ trees, grinding) build their lanes directly and call :func:`keccak_f1600_x4` the
 """
 
 from __future__ import annotations
+
+import threading
 
 import numpy as np
 from numba import njit, prange
@@ -137,9 +140,41 @@ def keccak256_ref(data: bytes) -> bytes:
     return b"".join(state[i].to_bytes(8, "little") for i in range(4))
 
 
-def keccak256(data: bytes) -> bytes:
-    """Keccak-256 of one message (pycryptodome; about a microsecond per short call)."""
+def _keccak256_pycryptodome(data: bytes) -> bytes:
     return _pycryptodome_keccak.new(digest_bits=256, data=bytes(data)).digest()
+
+
+class _OneShot(threading.local):
+    """pycryptodome's C ``keccak_oneshot`` with a reusable 32-byte output buffer per thread:
+    the public ``keccak.new(...).digest()`` spends most of its ~3-10 us per short message on
+    Python-side object set-up."""
+
+    def __init__(self):
+        self.out = _raw_api.ffi.new("uint8_t[32]")
+        self.buf = _raw_api.ffi.buffer(self.out)
+
+    def __call__(self, data: bytes) -> bytes:
+        if _lib.keccak_oneshot(data, len(data), self.out, 32, 64, 24, 1):
+            raise RuntimeError("keccak_oneshot failed")
+        return self.buf[:]
+
+
+try:
+    from Crypto.Util import _raw_api
+
+    _lib = _pycryptodome_keccak._raw_keccak_lib
+    _raw = _OneShot()
+    if _raw(b"") != bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"):
+        raise RuntimeError("raw Keccak self-test failed")
+except Exception:  # noqa: BLE001 - a pycryptodome without these internals: use the public API
+    _raw = None
+
+
+def keccak256(data: bytes) -> bytes:
+    """Keccak-256 of one message (pycryptodome's C core; about a microsecond per short call)."""
+    if _raw is not None:
+        return _raw(data if type(data) is bytes else bytes(data))
+    return _keccak256_pycryptodome(data)
 
 
 # --------------------------------------------------------------------------

@@ -24,7 +24,9 @@ def ext(value) -> Ext:
     """Normalise an int (base element), a pair, or a (2,) uint64 array to an ``Ext``."""
     if isinstance(value, (int, np.integer)):
         return (int(value) % P, 0)
-    a, b = (int(v) for v in np.asarray(value, dtype=np.uint64).reshape(2))
+    if isinstance(value, tuple) and len(value) == 2:
+        return (int(value[0]) % P, int(value[1]) % P)
+    a, b = np.asarray(value, dtype=np.uint64).reshape(2).tolist()
     return (a, b)
 
 
@@ -83,7 +85,7 @@ def to_array(values: Sequence[Ext]) -> np.ndarray:
 
 def from_array(arr) -> list[Ext]:
     """(k, 2) uint64 array -> list of ``Ext``."""
-    return [(int(a), int(b)) for a, b in np.asarray(arr, dtype=np.uint64).reshape(-1, 2)]
+    return [(a, b) for a, b in np.asarray(arr, dtype=np.uint64).reshape(-1, 2).tolist()]
 
 
 # ---------------------------------------------------------------- polynomials
@@ -102,6 +104,7 @@ def _node_weights(degree: int) -> list[int]:
 
 
 _WEIGHTS: dict[int, list[int]] = {}
+_INV2 = (P + 1) // 2
 
 
 def interpolate(values: Sequence[Ext], r: Ext) -> Ext:
@@ -110,6 +113,19 @@ def interpolate(values: Sequence[Ext], r: Ext) -> Ext:
     Lagrange form: s(r) = sum_k s(k) * w_k * prod_{m != k} (r - m), w_k = 1/prod_{m != k}(k - m).
     """
     d = len(values) - 1
+    if d == 2:  # s(r) = s0 (r-1)(r-2)/2 - s1 r (r-2) + s2 r (r-1)/2
+        r0, r1 = r
+        a0, a1 = (r0 - 1) % P, r1
+        b0, b1 = (r0 - 2) % P, r1
+        rb = ((r0 * b0 + W * r1 * b1) % P, (r0 * b1 + r1 * b0) % P)  # r (r-2)
+        ab = ((a0 * b0 + W * a1 * b1) % P, (a0 * b1 + a1 * b0) % P)  # (r-1)(r-2)
+        ra = ((r0 * a0 + W * r1 * a1) % P, (r0 * a1 + r1 * a0) % P)  # r (r-1)
+        v0, v1, v2 = values
+        c0 = (v0[0] * ab[0] + W * v0[1] * ab[1] + v2[0] * ra[0] + W * v2[1] * ra[1]) * _INV2 \
+            - (v1[0] * rb[0] + W * v1[1] * rb[1])
+        c1 = (v0[0] * ab[1] + v0[1] * ab[0] + v2[0] * ra[1] + v2[1] * ra[0]) * _INV2 \
+            - (v1[0] * rb[1] + v1[1] * rb[0])
+        return (c0 % P, c1 % P)
     if d not in _WEIGHTS:
         _WEIGHTS[d] = _node_weights(d)
     weights = _WEIGHTS[d]

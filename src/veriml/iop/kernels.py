@@ -379,3 +379,80 @@ def dot_ext_base(f, g):
         a0 = gadd(a0, gmul(f[i, 0], g[i]))
         a1 = gadd(a1, gmul(f[i, 1], g[i]))
     return a0, a1
+
+
+# ---------------------------------------------------------------- batched fraction-tree layers
+
+
+@njit(cache=True)
+def frac_round(tabs, w):
+    """One round of a batched fractional-sum layer sumcheck (:func:`veriml.iop.gkr.prove_batch`).
+
+    ``tabs`` (4A, M, 2) holds p0, p1, q0, q1 of each of A instances; ``w`` (M/2, 2) is the
+    eq weight of the unbound variables after this one. For x in (0, 2) and every instance a:
+
+        out[a, k, 0] = sum_i w_i (p0 q1 + p1 q0)(x_k, i),   out[a, k, 1] = sum_i w_i (q0 q1)(x_k, i),
+
+    with f(x, i) = f[i] + x (f[M/2 + i] - f[i]), so f(2, i) = 2 f[M/2 + i] - f[i].
+    """
+    na = tabs.shape[0] // 4
+    half = tabs.shape[1] // 2
+    out = np.zeros((na, 2, 2, 2), dtype=np.uint64)
+    for a in range(na):
+        b = 4 * a
+        n00 = ZERO
+        n01 = ZERO
+        d00 = ZERO
+        d01 = ZERO
+        n20 = ZERO
+        n21 = ZERO
+        d20 = ZERO
+        d21 = ZERO
+        for i in range(half):
+            w0 = w[i, 0]
+            w1 = w[i, 1]
+            p00 = tabs[b, i, 0]
+            p01 = tabs[b, i, 1]
+            p10 = tabs[b + 1, i, 0]
+            p11 = tabs[b + 1, i, 1]
+            q00 = tabs[b + 2, i, 0]
+            q01 = tabs[b + 2, i, 1]
+            q10 = tabs[b + 3, i, 0]
+            q11 = tabs[b + 3, i, 1]
+            x0, x1 = emul(p00, p01, q10, q11)
+            y0, y1 = emul(p10, p11, q00, q01)
+            z0, z1 = emul(q00, q01, q10, q11)
+            m0, m1 = emul(gadd(x0, y0), gadd(x1, y1), w0, w1)
+            n00 = gadd(n00, m0)
+            n01 = gadd(n01, m1)
+            m0, m1 = emul(z0, z1, w0, w1)
+            d00 = gadd(d00, m0)
+            d01 = gadd(d01, m1)
+            # values at x = 2: 2 f_hi - f_lo
+            h = half + i
+            p00 = gsub(gadd(tabs[b, h, 0], tabs[b, h, 0]), p00)
+            p01 = gsub(gadd(tabs[b, h, 1], tabs[b, h, 1]), p01)
+            p10 = gsub(gadd(tabs[b + 1, h, 0], tabs[b + 1, h, 0]), p10)
+            p11 = gsub(gadd(tabs[b + 1, h, 1], tabs[b + 1, h, 1]), p11)
+            q00 = gsub(gadd(tabs[b + 2, h, 0], tabs[b + 2, h, 0]), q00)
+            q01 = gsub(gadd(tabs[b + 2, h, 1], tabs[b + 2, h, 1]), q01)
+            q10 = gsub(gadd(tabs[b + 3, h, 0], tabs[b + 3, h, 0]), q10)
+            q11 = gsub(gadd(tabs[b + 3, h, 1], tabs[b + 3, h, 1]), q11)
+            x0, x1 = emul(p00, p01, q10, q11)
+            y0, y1 = emul(p10, p11, q00, q01)
+            z0, z1 = emul(q00, q01, q10, q11)
+            m0, m1 = emul(gadd(x0, y0), gadd(x1, y1), w0, w1)
+            n20 = gadd(n20, m0)
+            n21 = gadd(n21, m1)
+            m0, m1 = emul(z0, z1, w0, w1)
+            d20 = gadd(d20, m0)
+            d21 = gadd(d21, m1)
+        out[a, 0, 0, 0] = n00
+        out[a, 0, 0, 1] = n01
+        out[a, 0, 1, 0] = d00
+        out[a, 0, 1, 1] = d01
+        out[a, 1, 0, 0] = n20
+        out[a, 1, 0, 1] = n21
+        out[a, 1, 1, 0] = d20
+        out[a, 1, 1, 1] = d21
+    return out

@@ -15,6 +15,6 @@ for the parameters and their soundness.
 
 from ..security import PcsParams
 from .proof import Claim, Commitment, PcsError, PcsProof
-from .whir import ProverData, commit, open, verify  # noqa: A004
+from .whir import ProverData, commit, open, open_many, verify, verify_many  # noqa: A004
 
-__all__ = ["PcsParams", "Claim", "Commitment", "PcsError", "PcsProof", "ProverData", "commit", "open", "verify"]
+__all__ = ["PcsParams", "Claim", "Commitment", "PcsError", "PcsProof", "ProverData", "commit", "open", "open_many", "verify", "verify_many"]

@@ -10,7 +10,7 @@ Extension elements are (..., 2) uint64 arrays (c0, c1) of c0 + c1 X, X^2 = 7.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from numba import njit
 
 from ..field.fast import emul, gadd, gmul, gneg, gpow, gsub
 
@@ -140,37 +140,6 @@ def coeff_eval_pow_many(c, zs, out):
 
 
 @njit(cache=True)
-def add_eq_pow_base(w, zs, coeffs):
-    """w += sum_j coeffs[j] * eq(pow(zs[j]), .) for base-field zs (w: (2^m, 2))."""
-    n = w.shape[0]
-    m = 0
-    while (1 << m) < n:
-        m += 1
-    e = np.empty(n, dtype=np.uint64)
-    for j in range(zs.shape[0]):
-        # eq table of the base point (z, z^2, ..., z^(2^(m-1))), x_0 = MSB, built in place
-        e[0] = _ONE
-        size = 1
-        x = zs[j]
-        xs = np.empty(max(m, 1), dtype=np.uint64)
-        for l in range(m):
-            xs[l] = x
-            x = gmul(x, x)
-        for l in range(m):
-            xl = xs[l]
-            for i in range(size - 1, -1, -1):
-                h = gmul(e[i], xl)
-                e[2 * i + 1] = h
-                e[2 * i] = gsub(e[i], h)
-            size *= 2
-        c0 = coeffs[j, 0]
-        c1 = coeffs[j, 1]
-        for i in range(n):
-            w[i, 0] = gadd(w[i, 0], gmul(c0, e[i]))
-            w[i, 1] = gadd(w[i, 1], gmul(c1, e[i]))
-
-
-@njit(cache=True)
 def _eq_pow_table_base(z, m):
     """Base-field eq table of the point (z, z^2, ..., z^(2^(m-1))), x_0 = MSB."""
     e = np.empty(1 << m, dtype=np.uint64)
@@ -191,13 +160,14 @@ def _eq_pow_table_base(z, m):
     return e
 
 
-@njit(cache=True, parallel=True)
-def add_eq_pow_base_split(w, zs, coeffs):
-    """Same result as :func:`add_eq_pow_base`, via eq(x, b) = eq(x_hi, b_hi) eq(x_lo, b_lo).
+@njit(cache=True)
+def add_eq_pow_base(w, zs, coeffs):
+    """w += sum_j coeffs[j] * eq(pow(zs[j]), .) for base-field zs (w: (2^m, 2), coeffs ext).
 
-    pow(z) splits into (z, ..., z^(2^(h-1))) for the high index bits and
-    (z^(2^h), ...) for the low ones; each output row b_hi then needs one pass over the
-    queries per entry, in parallel over rows.
+    eq(x, b) = eq(x_hi, b_hi) eq(x_lo, b_lo) splits pow(z) into (z, ..., z^(2^(h-1))) for the
+    high index bits and (z^(2^h), ...) for the low ones: per block of rows b_hi the kernel adds
+    (coeffs[j] eq_hi[j, b_hi]) * eq_lo[j, .] for every j, an elementwise loop over b_lo that
+    LLVM vectorises (serial: see shared/PERF-NOTES.md on parallel stalls).
     """
     n = w.shape[0]
     m = 0
@@ -206,52 +176,133 @@ def add_eq_pow_base_split(w, zs, coeffs):
     h = m // 2
     lo_bits = m - h
     q = zs.shape[0]
+    nlo = 1 << lo_bits
     ehi = np.empty((q, 1 << h), dtype=np.uint64)
-    elo_t = np.empty((1 << lo_bits, q), dtype=np.uint64)
+    elo = np.empty((q, nlo), dtype=np.uint64)
     for j in range(q):
         ehi[j, :] = _eq_pow_table_base(zs[j], h)
         zl = zs[j]
         for _ in range(h):
             zl = gmul(zl, zl)
-        el = _eq_pow_table_base(zl, lo_bits)
-        for b in range(1 << lo_bits):
-            elo_t[b, j] = el[b]
-    nlo = 1 << lo_bits
-    for bh in prange(1 << h):
-        c0 = np.empty(q, dtype=np.uint64)
-        c1 = np.empty(q, dtype=np.uint64)
-        for j in range(q):
-            c0[j] = gmul(coeffs[j, 0], ehi[j, bh])
-            c1[j] = gmul(coeffs[j, 1], ehi[j, bh])
+        elo[j, :] = _eq_pow_table_base(zl, lo_bits)
+    a0 = np.empty(nlo, dtype=np.uint64)
+    a1 = np.empty(nlo, dtype=np.uint64)
+    for bh in range(1 << h):
         base = bh * nlo
         for bl in range(nlo):
-            a0 = w[base + bl, 0]
-            a1 = w[base + bl, 1]
-            for j in range(q):
-                e = elo_t[bl, j]
-                a0 = gadd(a0, gmul(c0[j], e))
-                a1 = gadd(a1, gmul(c1[j], e))
-            w[base + bl, 0] = a0
-            w[base + bl, 1] = a1
+            a0[bl] = w[base + bl, 0]
+            a1[bl] = w[base + bl, 1]
+        for j in range(q):
+            c0 = gmul(coeffs[j, 0], ehi[j, bh])
+            c1 = gmul(coeffs[j, 1], ehi[j, bh])
+            e = elo[j]
+            for bl in range(nlo):
+                a0[bl] = gadd(a0[bl], gmul(c0, e[bl]))
+                a1[bl] = gadd(a1[bl], gmul(c1, e[bl]))
+        for bl in range(nlo):
+            w[base + bl, 0] = a0[bl]
+            w[base + bl, 1] = a1[bl]
+
+
+@njit(cache=True)
+def add_scaled_ext(w, t, g0, g1):
+    """w += g * t for extension tables w, t (in place) and an extension scalar g."""
+    for i in range(w.shape[0]):
+        m0, m1 = emul(t[i, 0], t[i, 1], g0, g1)
+        w[i, 0] = gadd(w[i, 0], m0)
+        w[i, 1] = gadd(w[i, 1], m1)
+
+
+@njit(cache=True)
+def add_scaled_base(w, t, g0, g1):
+    """w += g * t for an extension table w (in place), a base table t and an extension g."""
+    for i in range(w.shape[0]):
+        w[i, 0] = gadd(w[i, 0], gmul(t[i], g0))
+        w[i, 1] = gadd(w[i, 1], gmul(t[i], g1))
+
+
+@njit(cache=True)
+def eq_ext_eval(a, b):
+    """eq(a, b) = prod_l (a_l b_l + (1 - a_l)(1 - b_l)) for extension points (m, 2)."""
+    p0 = _ONE
+    p1 = _ZERO
+    for l in range(a.shape[0]):
+        t0, t1 = emul(a[l, 0], a[l, 1], b[l, 0], b[l, 1])
+        # 2ab - a - b + 1
+        u0 = gadd(gsub(gsub(gadd(t0, t0), a[l, 0]), b[l, 0]), _ONE)
+        u1 = gsub(gsub(gadd(t1, t1), a[l, 1]), b[l, 1])
+        p0, p1 = emul(p0, p1, u0, u1)
+    return p0, p1
+
+
+@njit(cache=True)
+def stacked_eq_sum(points, starts, sizes, blocks, coeffs, x):
+    """sum_c coeffs[c] * eq((bits(blocks[c]), point_c), x) over claims c on a stacked table.
+
+    Claim c has m_c = sizes[c] coordinates points[starts[c] : starts[c] + m_c] on the last m_c
+    variables, and its table is the block ``blocks[c]`` of the first n - m_c variables
+    (x_0 = MSB): eq of a bit b and x_l is x_l (b = 1) or 1 - x_l (b = 0).
+    """
+    n = x.shape[0]
+    s0 = _ZERO
+    s1 = _ZERO
+    for c in range(sizes.shape[0]):
+        m = sizes[c]
+        hl = n - m
+        p0 = _ONE
+        p1 = _ZERO
+        blk = blocks[c]
+        for l in range(hl):
+            if (blk >> (hl - 1 - l)) & 1:
+                p0, p1 = emul(p0, p1, x[l, 0], x[l, 1])
+            else:
+                p0, p1 = emul(p0, p1, gsub(_ONE, x[l, 0]), gneg(x[l, 1]))
+        st = starts[c]
+        for l in range(m):
+            a0 = points[st + l, 0]
+            a1 = points[st + l, 1]
+            b0 = x[hl + l, 0]
+            b1 = x[hl + l, 1]
+            t0, t1 = emul(a0, a1, b0, b1)
+            u0 = gadd(gsub(gsub(gadd(t0, t0), a0), b0), _ONE)
+            u1 = gsub(gsub(gadd(t1, t1), a1), b1)
+            p0, p1 = emul(p0, p1, u0, u1)
+        t0, t1 = emul(p0, p1, coeffs[c, 0], coeffs[c, 1])
+        s0 = gadd(s0, t0)
+        s1 = gadd(s1, t1)
+    return s0, s1
+
+
+_ROW_TILE = 256
 
 
 @njit(cache=True)
 def fiber_rows_base(x, k, out):
-    """out[q, s] = x[s R + q], R = len(x) / 2^k (codeword -> fold-fiber rows)."""
+    """out[q, s] = x[s R + q], R = len(x) / 2^k (codeword -> fold-fiber rows).
+
+    Tiled over q: the 2^k source streams are R apart (a large power of two, so they share
+    cache sets); each tile reads one stream at a time and writes a small block of rows.
+    """
     r = x.shape[0] >> k
-    for q in range(r):
+    for q0 in range(0, r, _ROW_TILE):
+        q1 = min(q0 + _ROW_TILE, r)
         for s in range(1 << k):
-            out[q, s] = x[s * r + q]
+            src = s * r
+            for q in range(q0, q1):
+                out[q, s] = x[src + q]
 
 
 @njit(cache=True)
 def fiber_rows_ext(x0, x1, k, out):
     """out[q, 2s + c] = x_c[s R + q] for the two components of an extension codeword."""
     r = x0.shape[0] >> k
-    for q in range(r):
+    for q0 in range(0, r, _ROW_TILE):
+        q1 = min(q0 + _ROW_TILE, r)
         for s in range(1 << k):
-            out[q, 2 * s] = x0[s * r + q]
-            out[q, 2 * s + 1] = x1[s * r + q]
+            src = s * r
+            for q in range(q0, q1):
+                out[q, 2 * s] = x0[src + q]
+                out[q, 2 * s + 1] = x1[src + q]
 
 
 @njit(cache=True)

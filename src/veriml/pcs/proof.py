@@ -2,7 +2,9 @@
 
 Proof layout (all integers big-endian, see :mod:`veriml.codec`)::
 
-    u8 version (= 1)
+    u8 version (= 2)
+    vec_ext   claim-reduction sumcheck       n rounds x (c0, c2), flattened (empty for one commitment)
+    vec_ext   reduced evaluations u_j        one per commitment (empty for one commitment)
     u32 M                                   number of WHIR iterations
     per iteration i < M:
         vec_ext   sumcheck                  k_i rounds x (c0, c2), flattened: 2 k_i elements
@@ -10,6 +12,8 @@ Proof layout (all integers big-endian, see :mod:`veriml.codec`)::
         u64       pow nonce
         u32 rows, u32 width, field(rows*width)   opened Merkle leaves (one fold fiber each)
         vec_digest multiproof siblings
+        [i = 0]   u32 B, then B x (u32 rows, u32 width, field leaves, vec_digest siblings):
+                  the openings of the other commitments (see :func:`veriml.pcs.whir.open_many`)
     vec_ext   final polynomial coefficients (2^(m_M))
     vec_ext   final sumcheck (c0, c2) per remaining variable, flattened
 
@@ -28,9 +32,27 @@ from ..errors import ProofError
 
 __all__ = ["PcsError", "Commitment", "Claim", "IterationProof", "PcsProof"]
 
-VERSION = 1
+VERSION = 2
 MAX_ITERATIONS = 64
 MAX_LOG_SIZE = 40
+MAX_COMMITMENTS = 64
+
+
+def _write_opening(w: Writer, leaves, siblings) -> None:
+    leaves = np.asarray(leaves, dtype=np.uint64)
+    w.u32(leaves.shape[0])
+    w.u32(leaves.shape[1])
+    w.field(leaves.reshape(-1))
+    w.vec_digest(np.asarray(siblings, dtype=np.uint8).reshape(-1, 32))
+
+
+def _read_opening(r: Reader):
+    rows = r.u32()
+    width = r.u32()
+    if rows * width * 8 > r.remaining:
+        raise PcsError("truncated leaves")
+    leaves = r.field(rows * width).reshape(rows, width)
+    return leaves, r.vec_digest()
 
 
 class PcsError(ProofError):
@@ -95,17 +117,22 @@ class IterationProof:
     nonce: int
     leaves: np.ndarray  # (u, width) uint64
     siblings: np.ndarray  # (h, 32) uint8
+    batch: list = field(default_factory=list)  # iteration 0: (leaves, siblings) of commitments 1..J-1
 
 
 @dataclass
 class PcsProof:
     iterations: list = field(default_factory=list)
+    reduce_sumcheck: np.ndarray = field(default_factory=lambda: np.zeros((0, 2, 2), dtype=np.uint64))
+    reduced_evals: np.ndarray = field(default_factory=lambda: np.zeros((0, 2), dtype=np.uint64))
     final_poly: np.ndarray = None  # (2^m_M, 2) coefficient table
     final_sumcheck: np.ndarray = None  # (m_M, 2, 2)
 
     def to_bytes(self) -> bytes:
         w = Writer()
         w.u8(VERSION)
+        w.vec_ext(np.asarray(self.reduce_sumcheck, dtype=np.uint64).reshape(-1, 2))
+        w.vec_ext(np.asarray(self.reduced_evals, dtype=np.uint64).reshape(-1, 2))
         w.u32(len(self.iterations))
         last = len(self.iterations) - 1
         for i, it in enumerate(self.iterations):
@@ -114,11 +141,11 @@ class PcsProof:
                 w.digest(it.root)
                 w.vec_ext(np.asarray(it.ood_answers, dtype=np.uint64).reshape(-1, 2))
             w.u64(int(it.nonce))
-            leaves = np.asarray(it.leaves, dtype=np.uint64)
-            w.u32(leaves.shape[0])
-            w.u32(leaves.shape[1])
-            w.field(leaves.reshape(-1))
-            w.vec_digest(np.asarray(it.siblings, dtype=np.uint8).reshape(-1, 32))
+            _write_opening(w, it.leaves, it.siblings)
+            if i == 0:
+                w.u32(len(it.batch))
+                for leaves, sib in it.batch:
+                    _write_opening(w, leaves, sib)
         w.vec_ext(np.asarray(self.final_poly, dtype=np.uint64).reshape(-1, 2))
         w.vec_ext(np.asarray(self.final_sumcheck, dtype=np.uint64).reshape(-1, 2))
         return w.getvalue()
@@ -129,6 +156,10 @@ class PcsProof:
             r = Reader(data)
             if r.u8() != VERSION:
                 raise PcsError("unknown PCS proof version")
+            red = r.vec_ext()
+            if red.shape[0] % 2:
+                raise PcsError("odd claim-reduction length")
+            red_u = r.vec_ext()
             m = r.u32()
             if not 1 <= m <= MAX_ITERATIONS:
                 raise PcsError("bad iteration count")
@@ -142,13 +173,14 @@ class PcsProof:
                     root = r.digest()
                     ood = r.vec_ext()
                 nonce = r.u64()
-                rows = r.u32()
-                width = r.u32()
-                if rows * width * 8 > r.remaining:
-                    raise PcsError("truncated leaves")
-                leaves = r.field(rows * width).reshape(rows, width)
-                sib = r.vec_digest()
-                its.append(IterationProof(sc.reshape(-1, 2, 2), root, ood, nonce, leaves, sib))
+                leaves, sib = _read_opening(r)
+                batch = []
+                if i == 0:
+                    count = r.u32()
+                    if count > MAX_COMMITMENTS:
+                        raise PcsError("too many batched commitments")
+                    batch = [_read_opening(r) for _ in range(count)]
+                its.append(IterationProof(sc.reshape(-1, 2, 2), root, ood, nonce, leaves, sib, batch))
             final_poly = r.vec_ext()
             fs = r.vec_ext()
             if fs.shape[0] % 2:
@@ -156,7 +188,7 @@ class PcsProof:
             r.finish()
         except CodecError as e:
             raise PcsError(f"malformed PCS proof: {e}") from e
-        return cls(its, final_poly, fs.reshape(-1, 2, 2))
+        return cls(its, red.reshape(-1, 2, 2), red_u, final_poly, fs.reshape(-1, 2, 2))
 
     def __len__(self) -> int:
         return len(self.to_bytes())

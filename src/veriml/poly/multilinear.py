@@ -117,6 +117,26 @@ def _dot_ext_ext(eq, table):
     return acc0, acc1
 
 
+@njit(cache=True)
+def _eval_base_split(table, eq_hi, eq_lo):
+    """sum_hi eq_hi[hi] sum_lo eq_lo[lo] table[hi * L + lo] for a base table (L = len(eq_lo))."""
+    nlo = eq_lo.shape[0]
+    s0 = np.uint64(0)
+    s1 = np.uint64(0)
+    for hi in range(eq_hi.shape[0]):
+        a0 = np.uint64(0)
+        a1 = np.uint64(0)
+        base = hi * nlo
+        for lo in range(nlo):
+            v = table[base + lo]
+            a0 = gadd(a0, gmul(eq_lo[lo, 0], v))
+            a1 = gadd(a1, gmul(eq_lo[lo, 1], v))
+        m0, m1 = emul(a0, a1, eq_hi[hi, 0], eq_hi[hi, 1])
+        s0 = gadd(s0, m0)
+        s1 = gadd(s1, m1)
+    return s0, s1
+
+
 # ---------------------------------------------------------------- API
 
 
@@ -152,6 +172,25 @@ def eq_eval(a, b):
     for t in terms:
         acc = F.ext_mul(acc, t)
     return acc
+
+
+def dot_eq(eq, table):
+    """sum_b eq[b] table[b] for an extension eq table and a base or extension table, as (2,)."""
+    if table.ndim == 1:
+        return np.array(_dot_ext_base(eq, table), dtype=np.uint64)
+    return np.array(_dot_ext_ext(eq, table), dtype=np.uint64)
+
+
+def evaluate_base(table, point):
+    """f(point) for a base table, via eq(x, b) = eq(x_hi, b_hi) eq(x_lo, b_lo): two eq tables
+    of ~2^(n/2) entries instead of one of 2^n (for a verifier evaluating a public table)."""
+    table = np.ascontiguousarray(table, dtype=np.uint64)
+    point = np.ascontiguousarray(point, dtype=np.uint64).reshape(-1, 2)
+    n = point.shape[0]
+    if table.ndim != 1 or table.shape[0] != 1 << n:
+        raise ValueError("evaluate_base needs a base table of 2^len(point) entries")
+    h = n // 2
+    return np.array(_eval_base_split(table, eq_table(point[:h]), eq_table(point[h:])), dtype=np.uint64)
 
 
 def evaluate(table, point):

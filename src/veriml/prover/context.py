@@ -29,12 +29,33 @@ def to_arr(point) -> np.ndarray:
     return E.to_array(point).reshape(-1, 2) if len(point) else np.zeros((0, 2), dtype=np.uint64)
 
 
+_EQ_CACHE: dict = {}
+_EQ_CACHE_SIZE = 8
+
+
+def eq_table_cached(point) -> np.ndarray:
+    """eq(point, .) over {0,1}^len(point) for a point given as a list of Ext; the last few
+    tables are kept, since many claims of a proof share a point (read-only result)."""
+    key = tuple(point)
+    eq = _EQ_CACHE.get(key)
+    if eq is None:
+        eq = ML.eq_table(to_arr(point))
+        eq.setflags(write=False)
+        if len(_EQ_CACHE) >= _EQ_CACHE_SIZE:
+            _EQ_CACHE.pop(next(iter(_EQ_CACHE)))
+        _EQ_CACHE[key] = eq
+    return eq
+
+
 def mle(table: np.ndarray, point) -> E.Ext:
     """Evaluate a base or extension table (prover side) at a point (list of Ext)."""
     if len(point) == 0:
         t = np.asarray(table)
         return E.ext(t[0]) if t.ndim == 2 else (int(t[0]), 0)
-    return E.ext(ML.evaluate(table, to_arr(point)))
+    table = np.ascontiguousarray(table, dtype=np.uint64)
+    if table.shape[0] != 1 << len(point):
+        raise ValueError(f"table of {table.shape[0]} entries needs a point of {table.shape[0].bit_length() - 1} coordinates")
+    return E.ext(ML.dot_eq(eq_table_cached(point), table))
 
 
 class Context:
@@ -136,7 +157,7 @@ class Context:
             for i, v in enumerate(limbs):
                 acc = E.add(acc, E.scale(v, 1 << (LIMB_BITS * i)))
             if acc != value:
-                raise ProofError("limb evaluations do not recompose to the claimed value")
+                self.fail("limb evaluations do not recompose to the claimed value")
             for c, v in zip(ref.cols, limbs):
                 self.col_claims.append((c, list(point), v))
         else:

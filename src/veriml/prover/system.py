@@ -12,7 +12,8 @@ Order of the protocol (the Fiat-Shamir transcript follows it exactly):
    reduced through its producer; claims on committed outputs go to the opening, claims
    on inputs are checked against the public input, claims on constants go to the weight
    opening;
-6. one batched opening of the witness commitment and one of the weight commitment.
+6. one opening of the witness and weight commitments together
+   (:func:`veriml.pcs.whir.open_many`).
 """
 
 from __future__ import annotations
@@ -34,7 +35,7 @@ from .ops.base import Filler
 from .plan import pad_fill
 
 PROTOCOL = "veriml.model.v1"
-VERSION = 1
+VERSION = 2
 
 
 @dataclass
@@ -85,8 +86,84 @@ def execute_padded(plan, inputs) -> list:
     return values
 
 
-def _statement(t: Transcript, digest: bytes, inputs_padded, outputs_padded) -> None:
+def _range_width(t) -> int:
+    """Bytes per value (two's complement) of a tensor with values in [t.lo, t.hi]."""
+    w = 1
+    while not (-(1 << (8 * w - 1)) <= int(t.lo) and int(t.hi) < 1 << (8 * w - 1)):
+        w += 1
+    return w
+
+
+def _pack_ints(values: np.ndarray, width: int) -> bytes:
+    """int64 values as ``width``-byte big-endian two's complement."""
+    u = np.asarray(values, dtype=np.int64).reshape(-1).view(np.uint64)
+    return u.astype(">u8").view(np.uint8).reshape(-1, 8)[:, 8 - width:].tobytes()
+
+
+def _unpack_ints(data: bytes, width: int) -> np.ndarray:
+    """Inverse of :func:`_pack_ints` (sign-extends); raises ProofError on a ragged length."""
+    if not 1 <= width <= 8 or len(data) % width:
+        raise ProofError("malformed packed integers")
+    count = len(data) // width
+    buf = np.zeros((count, 8), dtype=np.uint8)
+    raw = np.frombuffer(data, dtype=np.uint8).reshape(count, width)
+    buf[:, 8 - width:] = raw
+    if count and width < 8:
+        buf[:, : 8 - width] = np.where(raw[:, :1] >= 0x80, 0xFF, 0)  # sign extension
+    return buf.view(">u8").reshape(-1).astype(np.uint64).view(np.int64)
+
+
+def split_proof(proof: bytes) -> dict:
+    """The sections of a proof (the layout of :func:`prove`), for tools and tests:
+    ``version``; ``inputs`` (padded, as field vectors) with their byte widths
+    ``input_widths``; ``outputs`` (padded field vectors); ``witness_commitment``, ``stream``
+    and ``opening`` (bytes); ``spans``: the byte range of each section.
+    :func:`join_proof` is its inverse. Raises CodecError/ProofError on malformed bytes."""
+    r = Reader(proof)
+    at = lambda: len(proof) - r.remaining  # noqa: E731
+    spans, out = {}, {}
+    s = at()
+    out["version"] = r.u8()
+    spans["header"] = (s, at())
+    s = at()
+    out["input_widths"], out["inputs"] = [], []
+    for _ in range(r.u32()):
+        width = r.u8()
+        out["input_widths"].append(width)
+        out["inputs"].append(from_int(_unpack_ints(r.bytes_(), width)))
+    spans["inputs"] = (s, at())
+    s = at()
+    out["outputs"] = [r.vec_field() for _ in range(r.u32())]
+    spans["outputs"] = (s, at())
+    for key in ("witness_commitment", "stream", "opening"):
+        s = at()
+        out[key] = r.bytes_()
+        spans[key] = (s, at())
+    r.finish()
+    out["spans"] = spans
+    return out
+
+
+def join_proof(parts: dict) -> bytes:
+    """Proof bytes from the sections of :func:`split_proof` (inputs as field vectors)."""
+    w = Writer()
+    w.u8(parts["version"])
+    w.u32(len(parts["inputs"]))
+    for x, width in zip(parts["inputs"], parts["input_widths"], strict=True):
+        w.u8(width)
+        w.bytes_(_pack_ints(to_int(np.asarray(x, dtype=np.uint64)), width))
+    w.u32(len(parts["outputs"]))
+    for y in parts["outputs"]:
+        w.vec_field(y)
+    for key in ("witness_commitment", "stream", "opening"):
+        w.bytes_(parts[key])
+    return w.getvalue()
+
+
+def _statement(t: Transcript, digest: bytes, weight_commitment, inputs_padded, outputs_padded) -> None:
     t.absorb_digest("vk", digest)
+    if weight_commitment is not None:
+        weight_commitment.absorb_into(t)
     for x in inputs_padded:
         t.absorb_field("input", x)
     for y in outputs_padded:
@@ -181,12 +258,14 @@ def prove(pk: ProverKey, inputs, progress=None) -> tuple[bytes, list]:
     inputs_padded = [from_int(values[t].reshape(-1)) for t in prog.inputs]
     outputs_padded = [from_int(values[t].reshape(-1)) for t in prog.outputs]
     t = Transcript(PROTOCOL)
-    _statement(t, pk.digest, inputs_padded, outputs_padded)
+    _statement(t, pk.digest, pk.weight_commitment, inputs_padded, outputs_padded)
     w = Writer()
     w.u8(VERSION)
     w.u32(len(inputs_padded))
-    for x in inputs_padded:
-        w.vec_field(x)
+    for tid in prog.inputs:
+        width = _range_width(prog.tensors[tid])
+        w.u8(width)
+        w.bytes_(_pack_ints(values[tid], width))
     w.u32(len(outputs_padded))
     for y in outputs_padded:
         w.vec_field(y)
@@ -204,8 +283,8 @@ def prove(pk: ProverKey, inputs, progress=None) -> tuple[bytes, list]:
     _run(ctx, inputs_padded, outputs_padded, weight_claims)
     progress("open")
     w.bytes_(ctx.w.getvalue())
-    w.bytes_(pcs.open(pk.params, wit_pd, _pcs_claims(ctx.col_claims), t).to_bytes() if ctx.col_claims else b"")
-    w.bytes_(pcs.open(pk.params, pk.weights, _pcs_claims(weight_claims), t).to_bytes() if weight_claims else b"")
+    items = [(pd, _pcs_claims(cl)) for pd, cl in ((wit_pd, ctx.col_claims), (pk.weights, weight_claims)) if cl]
+    w.bytes_(pcs.open_many(pk.params, items, t).to_bytes() if items else b"")
     outs = [plan.layout(tid).unpad(values[tid]).copy() for tid in prog.outputs]
     return w.getvalue(), outs
 
@@ -219,12 +298,7 @@ def verify(vk: VerifierKey, proof: bytes) -> tuple[list, list]:
             raise ProofError("unknown proof version")
         if r.u32() != len(prog.inputs):
             raise ProofError("wrong number of inputs in the proof")
-        inputs_padded = []
-        for tid in prog.inputs:
-            x = r.vec_field()
-            if x.shape[0] != plan.layout(tid).size:
-                raise ProofError(f"input {prog.tensors[tid].name!r} has the wrong size")
-            inputs_padded.append(x)
+        packed = [(r.u8(), r.bytes_()) for _ in prog.inputs]
         if r.u32() != len(prog.outputs):
             raise ProofError("wrong number of outputs in the proof")
         outputs_padded = []
@@ -235,24 +309,26 @@ def verify(vk: VerifierKey, proof: bytes) -> tuple[list, list]:
             outputs_padded.append(y)
         wit_bytes = r.bytes_()
         stream = r.bytes_()
-        wit_open = r.bytes_()
-        w_open = r.bytes_()
+        opening = r.bytes_()
         r.finish()
     except CodecError as e:
         raise ProofError(f"malformed proof: {e}") from e
-    inputs = []
-    for tid, x in zip(prog.inputs, inputs_padded):
+    inputs, inputs_padded = [], []
+    for tid, (width, data) in zip(prog.inputs, packed):
         t = prog.tensors[tid]
         lay = plan.layout(tid)
-        xi = to_int(x)
-        v = lay.unpad(xi.reshape(lay.padded))
-        if v.size and (int(v.min()) < t.lo or int(v.max()) > t.hi):
+        if width != _range_width(t) or len(data) != lay.size * width:
+            raise ProofError(f"input {t.name!r} has the wrong size or encoding")
+        xi = _unpack_ints(data, width)
+        if xi.size and (int(xi.min()) < t.lo or int(xi.max()) > t.hi):
             raise ProofError(f"input {t.name!r}: values outside the declared range")
+        v = lay.unpad(xi.reshape(lay.padded))
         if not np.array_equal(lay.pad(v, pad_fill(t)).reshape(-1), xi):
             raise ProofError(f"input {t.name!r}: padding is not canonical")
         inputs.append(v.copy())
+        inputs_padded.append(from_int(xi))
     t = Transcript(PROTOCOL)
-    _statement(t, vk.digest, inputs_padded, outputs_padded)
+    _statement(t, vk.digest, vk.weight_commitment, inputs_padded, outputs_padded)
     wit_cm = None
     if plan.columns:
         wit_cm = pcs.Commitment.from_bytes(wit_bytes)
@@ -268,18 +344,19 @@ def verify(vk: VerifierKey, proof: bytes) -> tuple[list, list]:
         ctx.r.finish()
     except CodecError as e:
         raise ProofError(f"malformed proof stream: {e}") from e
-    for cm, claims, data, what in ((wit_cm, ctx.col_claims, wit_open, "witness"),
-                                   (vk.weight_commitment, weight_claims, w_open, "weight")):
-        if not claims:
-            if data:
-                raise ProofError(f"unexpected {what} opening")
-            continue
+    items = [(cm, _pcs_claims(cl)) for cm, cl in ((wit_cm, ctx.col_claims), (vk.weight_commitment, weight_claims)) if cl]
+    if not items:
+        if opening:
+            raise ProofError("unexpected opening")
+    else:
+        if any(cm is None for cm, _ in items):
+            raise ProofError("claims on a commitment the verifying key does not have")
         try:
-            ok = pcs.verify(vk.params, cm, _pcs_claims(claims), pcs.PcsProof.from_bytes(data), t)
+            ok = pcs.verify_many(vk.params, items, pcs.PcsProof.from_bytes(opening), t)
         except pcs.PcsError as e:
-            raise ProofError(f"{what} opening rejected: {e}") from e
+            raise ProofError(f"opening rejected: {e}") from e
         if not ok:
-            raise ProofError(f"{what} opening rejected")
+            raise ProofError("opening rejected")
     outs = []
     for tid, y in zip(prog.outputs, outputs_padded):
         lay = plan.layout(tid)
