@@ -95,14 +95,17 @@ def test_verify_valid(work, capsys):
 
 
 @pytest.mark.parametrize("damage", ["flip", "truncate", "empty", "garbage"])
-def test_damaged_proof_is_invalid(work, tmp_path, capsys, damage):
+def test_damaged_proof_is_rejected(work, tmp_path, capsys, damage):
     _, art, proof = work
     data = proof.read_bytes()
     bad = {"flip": data[:3000] + bytes([data[3000] ^ 4]) + data[3001:], "truncate": data[:-50],
            "empty": b"", "garbage": b"\x00" * 64}[damage]
     (tmp_path / "bad.bin").write_bytes(bad)
     rc, out, err = run(["verify", art, tmp_path / "bad.bin"], capsys)
-    assert rc == 1 and out == "" and one_line(err, "invalid proof: ")
+    if damage == "flip":  # parses, fails verification: invalid
+        assert rc == 1 and out == "" and one_line(err, "invalid proof: ")
+    else:  # not a readable proof file at all: unusable
+        assert rc == 2 and out == "" and one_line(err, "error: ")
 
 
 def test_proof_for_another_key_is_invalid(work, tmp_path, capsys):
@@ -156,8 +159,10 @@ def test_verify_usage_errors(work, capsys):
 
 def test_exit_codes_through_the_entry_point(work, tmp_path):
     _, art, proof = work
-    (tmp_path / "bad.bin").write_bytes(proof.read_bytes()[:-1])
-    for p, code in ((proof, 0), (tmp_path / "bad.bin", 1), (tmp_path / "none.bin", 2)):
+    data = proof.read_bytes()
+    (tmp_path / "bad.bin").write_bytes(data[:-1])  # truncated: not a readable proof file
+    (tmp_path / "flip.bin").write_bytes(data[:-9] + bytes([data[-9] ^ 1]) + data[-8:])
+    for p, code in ((proof, 0), (tmp_path / "flip.bin", 1), (tmp_path / "bad.bin", 2), (tmp_path / "none.bin", 2)):
         r = subprocess.run([sys.executable, "-m", "veriml.cli", "verify", str(art), str(p)],
                            capture_output=True, text=True)
         assert r.returncode == code and "Traceback" not in r.stderr, r.stderr

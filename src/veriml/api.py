@@ -24,7 +24,7 @@ import numpy as np
 from .artifacts import (ArtifactError, Artifacts, atomic_write, decode_vk, encode_vk, read_bytes,
                         read_vk, seal)
 from .codec import CodecError, Reader, Writer
-from .errors import InputError, ModelError, ProofError
+from .errors import InputError, MalformedProofError, ModelError, ProofError
 from .hash.keccak import keccak256
 from .progress import StageClock
 
@@ -145,16 +145,16 @@ def _wrap(digest: bytes, inner: bytes) -> bytes:
 
 def _split(data: bytes) -> tuple:
     if not data.startswith(Writer().bytes_(PROOF_MAGIC.encode()).getvalue()):
-        raise ProofError("not a veriml proof")
+        raise MalformedProofError("not a veriml proof")
     try:
         r = Reader(data)
         r.bytes_()
         if r.u8() != PROOF_VERSION:
-            raise ProofError("unknown proof version")
+            raise MalformedProofError("unknown proof version")
         digest, inner = r.digest(), r.bytes_()
         r.finish()
     except CodecError as e:
-        raise ProofError(f"malformed proof ({e})") from None
+        raise MalformedProofError(f"malformed proof ({e})") from None
     return digest, inner
 
 

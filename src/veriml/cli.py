@@ -135,7 +135,7 @@ def cmd_verify(args):
     """Exit 0 and print the public outputs if the proof is valid, 1 if it is not."""
     from veriml import api
     from veriml.artifacts import read_bytes
-    from veriml.errors import ProofError
+    from veriml.errors import MalformedProofError, ProofError
 
     if args.vk is not None:
         if len(args.paths) != 1:
@@ -150,6 +150,9 @@ def cmd_verify(args):
     data = read_bytes(proof_path, "proof")
     try:
         inputs, outputs = api.verify(art, data, return_inputs=True)
+    except MalformedProofError as e:
+        print(_one_line(f"error: {proof_path}: unusable proof file: {e}"), file=sys.stderr)
+        return 2
     except ProofError as e:
         print(_one_line(f"invalid proof: {e}"), file=sys.stderr)
         return 1

@@ -27,3 +27,9 @@ class InputError(VerimlError):
 
 class ProofError(VerimlError):
     """A proof failed to be produced or verified."""
+
+
+class MalformedProofError(ProofError):
+    """The proof file cannot be read as a veriml proof at all (wrong magic, version or
+    framing, truncated): an unusable file, reported with exit code 2 by the CLI. A proof
+    that parses but does not verify is a plain :class:`ProofError` (exit code 1)."""
