@@ -9,7 +9,7 @@ bits of one dimension, and lets a broadcast operand (a dimension of size 1, no b
 the sub-point of the dimensions it has.
 
 Padding entries are *computed*, not zero: every primitive is executed on the whole padded
-cube (see :mod:`veriml.prover.witness`), so each primitive's relation holds at every point
+cube (see :func:`veriml.prover.system.execute_padded`), so each primitive's relation holds at every point
 of the cube, and a contraction (matmul, sum, convolution) masks its summed dimension with
 the valid-entry indicator, whose multilinear extension the verifier evaluates in O(bits).
 """

@@ -21,8 +21,9 @@ from __future__ import annotations
 
 import numpy as np
 
-from ...errors import ProofError
+from ...errors import ModelError, ProofError
 from ...field import from_int
+from ...iop.ext import P
 from ...ir.execute import PRIMITIVES
 from ..refs import LIMB_BITS, ColumnRef, LimbedRef, TensorRef
 
@@ -96,6 +97,53 @@ class Filler:
         for i, c in enumerate(ref.cols):
             w = ref.widths[i]
             self.columns[c] = (u >> np.uint64(LIMB_BITS * i)) & np.uint64((1 << w) - 1)
+
+
+# ------------------------------------------------------------ integer soundness at plan time
+#
+# A committed op checks equations over F_p. Each equation D = 0 is between integers whose
+# ranges are known at plan time (tensor intervals, range-checked limbs); when every possible
+# value of D lies in (-p, p), D = 0 mod p implies D = 0 over the integers. ``no_wrap``
+# checks that at plan time (a model that fails it is rejected, never proven unsoundly).
+
+
+def interval(t) -> tuple:
+    """The proven interval of a program tensor."""
+    return int(t.lo), int(t.hi)
+
+
+def limb_interval(ref: LimbedRef) -> tuple:
+    """The values a range-checked limbed reference can take: [offset, offset + 2^bits)."""
+    return ref.offset, ref.offset + (1 << ref.bits) - 1
+
+
+def lin(*terms) -> tuple:
+    """Interval of sum_i c_i x_i for terms (c_i, (lo_i, hi_i)) (or a plain int constant)."""
+    lo = hi = 0
+    for term in terms:
+        if isinstance(term, int):
+            lo, hi = lo + term, hi + term
+            continue
+        c, (a, b) = term
+        lo, hi = lo + min(c * a, c * b), hi + max(c * a, c * b)
+    return lo, hi
+
+
+def prod(x: tuple, y: tuple) -> tuple:
+    """Interval of x * y."""
+    vals = [a * b for a in x for b in y]
+    return min(vals), max(vals)
+
+
+def where(node) -> str:
+    return f"node {node.origin or node.out} ({node.op})"
+
+
+def no_wrap(node, what: str, iv: tuple) -> None:
+    """Plan time: the integer expression ``what`` (in ``iv``) is zero iff it is zero mod p."""
+    if not (-P < iv[0] and iv[1] < P):
+        raise ModelError(f"{where(node)}: relation {what} may wrap the field "
+                         f"(range [{iv[0]}, {iv[1]}]); reduce the model's value ranges")
 
 
 def const_times(c: int, v):

@@ -5,9 +5,10 @@ zero-check sumcheck sum_x eq(tau, x) R(x) = c over the whole padded cube."""
 
 from __future__ import annotations
 
+from ...errors import ModelError
 from ...iop import ext as E
 from ..plan import bits_for
-from .base import Op, const_times, operand
+from .base import Op, interval, limb_interval, lin, no_wrap, operand, where
 
 
 def zerocheck(ctx, node, refs, terms, claim=E.ZERO):
@@ -24,13 +25,16 @@ def _name(node, what):
     return f"n{node.out}.{node.op}.{what}"
 
 
-def _where(node):
-    return f"node {node.origin or node.out} ({node.op})"
+_where = where
 
 
 class Max(Op):
     """m = max(p, q): d1 = m - p >= 0, d2 = m - q >= 0 (range-checked) and d1 d2 = 0.
-    min: d1 = p - m, d2 = q - m."""
+    min: d1 = p - m, d2 = q - m.
+
+    d1 d2 = 0 in the field gives d1 = 0 or d2 = 0; if d1 = 0 then m = p and d2 = p - q
+    mod p with d2 in [0, 2^b2), so p - q = d2 >= 0 over the integers (plan-time no-wrap
+    check) and m = p = max(p, q); symmetrically for d2 = 0. m itself needs no range check."""
 
     committed = True
     sign = 1
@@ -45,6 +49,9 @@ class Max(Op):
             s1, s2 = max(a.hi - b.lo, 0), max(b.hi - a.lo, 0)
         d1 = plan.limbed(_name(node, "d1"), n, bits_for(s1))
         d2 = plan.limbed(_name(node, "d2"), n, bits_for(s2))
+        ia, ib = interval(a), interval(b)
+        no_wrap(node, "+-(p - q) - d2", lin((self.sign, ia), (-self.sign, ib), (-1, limb_interval(d2))))
+        no_wrap(node, "+-(q - p) - d1", lin((self.sign, ib), (-self.sign, ia), (-1, limb_interval(d1))))
         plan.out_refs[node.out] = m
         plan.node_data[node.out] = (m, d1, d2)
 
@@ -70,34 +77,46 @@ class Min(Max):
 
 
 class Clamp(Op):
-    """y = min(max(x, lo), hi): y in [lo, hi], a, b >= 0 (range-checked), x = y - a + b,
-    a (y - lo) = 0 and b (hi - y) = 0. If x < lo then a > 0 forces y = lo, and so on."""
+    """y = min(max(x, lo), hi): y - lo >= 0 and u = hi - y >= 0 (both range-checked, so
+    y in [lo, hi]), a, b >= 0 (range-checked), x = y - a + b, a (y - lo) = 0 and
+    b (hi - y) = 0. If x < lo then a > 0 forces y = lo; if x > hi then b > 0 forces y = hi;
+    if a = b = 0 then y = x, which is in [lo, hi] (without u, y could be any value of its
+    limb range [lo, lo + 2^bits) above hi, e.g. an unclamped x)."""
 
     committed = True
 
     def setup(self, node, plan):
         x = plan.program.tensors[node.inputs[0]]
         lo, hi = int(node.attrs["lo"]), int(node.attrs["hi"])
+        if lo > hi:
+            raise ModelError(f"{_where(node)}: empty clamp interval [{lo}, {hi}]")
         n = plan.layout(node.out).num_vars
         y = plan.limbed(_name(node, "y"), n, bits_for(hi - lo), lo)
+        u = plan.limbed(_name(node, "u"), n, bits_for(hi - lo))
         a = plan.limbed(_name(node, "a"), n, bits_for(max(lo - x.lo, 0)))
         b = plan.limbed(_name(node, "b"), n, bits_for(max(x.hi - hi, 0)))
+        no_wrap(node, "x - y + a - b", lin((1, interval(x)), (-1, (lo, hi)), (1, limb_interval(a)),
+                                           (-1, limb_interval(b))))
+        no_wrap(node, "u + y - hi", lin((1, limb_interval(u)), (1, limb_interval(y)), -hi))
         plan.out_refs[node.out] = y
-        plan.node_data[node.out] = (y, a, b)
+        plan.node_data[node.out] = (y, a, b, u)
 
     def fill(self, node, plan, xs, out, filler):
-        y, a, b = plan.node_data[node.out]
+        y, a, b, u = plan.node_data[node.out]
         x = xs[0]
         lo, hi = int(node.attrs["lo"]), int(node.attrs["hi"])
         filler.limbs(y, out, _where(node))
+        filler.limbs(u, hi - out, _where(node))
         filler.limbs(a, (lo - x).clip(min=0), _where(node))
         filler.limbs(b, (x - hi).clip(min=0), _where(node))
 
     def relations(self, ctx, node):
-        y, a, b = ctx.plan.node_data[node.out]
+        y, a, b, u = ctx.plan.node_data[node.out]
         lo, hi = int(node.attrs["lo"]), int(node.attrs["hi"])
         rho = ctx.challenge_point("clamp/rho", ctx.plan.layout(node.out).num_vars)
-        vy, va, vb = ctx.eval(y, rho), ctx.eval(a, rho), ctx.eval(b, rho)
+        vy, va, vb, vu = ctx.eval(y, rho), ctx.eval(a, rho), ctx.eval(b, rho), ctx.eval(u, rho)
+        if E.add(vu, vy) != E.ext(hi % E.P):
+            ctx.fail("clamp: y + u != hi")
         ctx.bind(operand(ctx.plan, node, 0), rho, E.add(E.sub(vy, va), vb))
         mu = ctx.challenge("clamp/mu")
         # a y - lo a + mu hi b - mu b y = 0
@@ -107,8 +126,11 @@ class Clamp(Op):
 
 class Cmp(Op):
     """c = [u < v + delta] in {0, 1} (lt: u=a, v=b, delta=0; le: delta=1; gt/ge swap a, b):
-    e = c (v + delta - 1 - u) + (1 - c)(u - v - delta) >= 0 (range-checked) decides c.
-    eq/ne: w with (a - b) w = 1 - c (resp. c) and c (a - b) = 0 (resp. (1 - c)(a - b) = 0)."""
+    e = c (v + delta - 1 - u) + (1 - c)(u - v - delta) >= 0 (range-checked) decides c: the
+    wrong c would make e = (a negative integer) mod p, outside [0, 2^bits) since the
+    plan-time no-wrap check keeps |that integer| + 2^bits < p.
+    eq/ne: w with (a - b) w = 1 - c (resp. c) and c (a - b) = 0 (resp. (1 - c)(a - b) = 0);
+    a - b = 0 mod p iff a = b (no wrap). w is free where a = b."""
 
     committed = True
 
@@ -122,6 +144,8 @@ class Cmp(Op):
         plan.out_refs[node.out] = c
         uvd = self._uvd(node)
         if uvd is None:
+            ta, tb = (plan.program.tensors[i] for i in node.inputs)
+            no_wrap(node, "a - b", lin((1, interval(ta)), (-1, interval(tb))))
             w = plan.column(_name(node, "w"), n)
             plan.node_data[node.out] = (c, w)
             return
@@ -129,6 +153,9 @@ class Cmp(Op):
         u, v, d = ts[uvd[0]], ts[uvd[1]], uvd[2]
         span = max(v.hi + d - 1 - u.lo, u.hi - v.lo - d, 0)
         e = plan.limbed(_name(node, "e"), n, bits_for(span))
+        ie = limb_interval(e)
+        no_wrap(node, "(v + d - 1 - u) - e", lin((1, interval(v)), (-1, interval(u)), d - 1, (-1, ie)))
+        no_wrap(node, "(u - v - d) - e", lin((1, interval(u)), (-1, interval(v)), -d, (-1, ie)))
         plan.node_data[node.out] = (c, e)
 
     def fill(self, node, plan, xs, out, filler):
@@ -169,7 +196,7 @@ class Cmp(Op):
 class Sign(Op):
     """s = sign(x) = p - q with bits p, q (range-checked, p q = 0), a = |x| >= 0 and
     e = a - s^2 >= 0 (range-checked), x = s a. If s = 0 then x = 0; if s = +-1 then
-    a = +-x >= 1."""
+    a = +-x >= 1 (x - s a cannot wrap p: plan-time check)."""
 
     committed = True
 
@@ -182,6 +209,7 @@ class Sign(Op):
         bits = bits_for(max(abs(x.lo), abs(x.hi)))
         a = plan.limbed(_name(node, "a"), n, bits)
         e = plan.limbed(_name(node, "e"), n, bits)
+        no_wrap(node, "x - s a", lin((1, interval(x)), (1, (-(1 << bits), 1 << bits))))
         plan.out_refs[node.out] = s
         plan.node_data[node.out] = (s, p, q, a, e)
 

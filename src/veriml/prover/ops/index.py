@@ -97,8 +97,11 @@ class Concat(Op):
             inside = (along >= start) & (along < start + d)
             src_pos = pos.copy()
             src_pos[axis] = along - start
-            flat = np.ravel_multi_index(tuple(np.clip(src_pos[i], 0, ls.shape[i] - 1) for i in range(len(ls.shape))),
-                                        ls.shape) if ls.shape else np.zeros(out_l.shape, np.int64)
+            if d == 0 or 0 in ls.shape:  # an empty input contributes nothing
+                flat = np.full(out_l.shape, -1, np.int64)
+            else:
+                clipped = tuple(np.clip(src_pos[i], 0, ls.shape[i] - 1) for i in range(len(ls.shape)))
+                flat = np.ravel_multi_index(clipped, ls.shape) if ls.shape else np.zeros(out_l.shape, np.int64)
             flat = np.where(inside, flat, -1).reshape(-1)
             maps.append(padded_map(out_l, ls, flat))  # padded entries: entry 0, i.e. input 0's
             start += d

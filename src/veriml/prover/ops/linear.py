@@ -97,19 +97,25 @@ class MatMul(Op):
     def reduce(self, ctx, node, point, value):
         plan = ctx.plan
         A, B = tensor_ref(plan, node.inputs[0]), tensor_ref(plan, node.inputs[1])
-        la, lb, lo = plan.layout(A.tid), plan.layout(B.tid), plan.layout(node.out)
-        bo = lo.shape[:-2]
+        # a 1-D operand is a (1, K) row / (K, 1) column: size-1 dimensions have no bits,
+        # so its MLE and the output's are unchanged
+        sa, sb = tuple(A.shape), tuple(B.shape)
+        sa = (1,) + sa if len(sa) == 1 else sa
+        sb = sb + (1,) if len(sb) == 1 else sb
+        la, lb = Layout(sa), Layout(sb)
+        bo = tuple(np.broadcast_shapes(sa[:-2], sb[:-2]))
+        lo = Layout(bo + (sa[-2], sb[-1]))
+        if len(point) != lo.num_vars:
+            ctx.fail("matmul: claim point has the wrong size")
         so = lo.dim_slices()
         nbo = sum(lo.bits[:-2])
         r_b, r_m, r_n = point[:nbo], point[so[-2]], point[so[-1]]
         nk = la.bits[-1]
         K = la.shape[-1]
-        batch = Layout(tuple(bo))
+        batch = Layout(bo)
 
         def tables():
             eb = _eq(r_b)
-            mask = np.zeros((1 << nk, 2), dtype=np.uint64)
-            mask[:K, 0] = 1
             # E(b, k) = eq(r_b, b) valid(k)
             e = np.zeros((1 << nbo, 1 << nk, 2), dtype=np.uint64)
             e[:, :K, :] = eb[:, None, :]
@@ -127,8 +133,8 @@ class MatMul(Op):
         rb, rk = rho[:nbo], rho[nbo:]
         if ve != E.mul(E.eq(r_b, rb), E.prefix_indicator(rk, K)):
             ctx.fail("matmul: eq/mask evaluation is wrong")
-        pa = broadcast_point(tuple(bo), tuple(la.shape[:-2]), rb) + list(r_m) + list(rk)
-        pb = broadcast_point(tuple(bo), tuple(lb.shape[:-2]), rb) + list(rk) + list(r_n)
+        pa = broadcast_point(bo, sa[:-2], rb) + list(r_m) + list(rk)
+        pb = broadcast_point(bo, sb[:-2], rb) + list(rk) + list(r_n)
         ctx.bind(A, pa, va)
         ctx.bind(B, pb, vb)
 

@@ -12,7 +12,7 @@ import numpy as np
 
 from ...iop import ext as E
 from ..plan import bits_for
-from .base import Op, const_times, tensor_ref
+from .base import Op, const_times, interval, limb_interval, lin, no_wrap, tensor_ref
 
 
 class Rescale(Op):
@@ -27,6 +27,9 @@ class Rescale(Op):
         n = plan.layout(node.out).num_vars
         y = plan.limbed(f"n{node.out}.rescale.y", n, bits_for(t.hi - t.lo), t.lo)
         r = plan.limbed(f"n{node.out}.rescale.r", n, k)
+        no_wrap(node, "x + 2^(k-1) - 2^k y - r",
+                lin((1, interval(plan.program.tensors[node.inputs[0]])), 1 << (k - 1),
+                    (-(1 << k), limb_interval(y)), (-1, limb_interval(r))))
         plan.out_refs[node.out] = y
         plan.node_data[node.out] = (y, r)
 
