@@ -1,10 +1,17 @@
 """Conformance report: import, quantize and run every model dir under DIR; compare with float.
 
 Usage: python benchmarks/conformance.py DIR [--json FILE] [--only NAME ...]
+                                          [--prove [--prove-timeout S] [--mem-gb G]]
 
 Each model dir holds network.onnx and input.json (ezkl layout).  The float reference is
 onnxruntime, or onnx.reference.ReferenceEvaluator for files onnxruntime rejects.  The error is
 max |quantized - float| / scale, with scale = max(output range, largest |output|).
+
+With --prove, every model that runs is also compiled, proved and verified (compile = quantize +
+plan + weight commitment) in a separate worker process (prove_bench.PipelineWorker: kernels
+stay loaded between models, so times are warm; a warm-up on the bundled demo runs first).  A
+model that fails, exceeds --prove-timeout seconds (default 300) or --mem-gb of memory (default
+8) is marked failed with a one-line reason and the worker restarts; the sweep goes on.
 """
 
 from __future__ import annotations
@@ -99,32 +106,81 @@ def check_model(d):
     return rec
 
 
+def prove_model(worker, d, timeout):
+    """Compile, prove and verify one model in the worker; never raises."""
+    try:
+        res = worker.run(d, timeout)
+    except Exception as e:  # noqa: BLE001 - the sweep goes on
+        res = {"error": f"{type(e).__name__}: {e}"[:300]}
+    if "error" in res:
+        return {"ok": False, "reason": res["error"]}
+    keys = ("compile_s", "prove_s", "verify_s", "compile_cpu_s", "prove_cpu_s", "verify_cpu_s", "pk_load_s",
+            "vk_load_s", "proof_bytes", "vk_bytes", "pk_bytes", "primitives", "witness_values", "backend")
+    return {"ok": True, **{k: res.get(k) for k in keys}}
+
+
+def _row(d, r, args):
+    err = "" if r["error"] is None else f"{r['error']:.2e}"
+    am = "" if r["argmax"] is None else f"{r['argmax']:.2f}"
+    flag = "" if r["status"] != "ok" or r["error"] <= args.tol else "  > tol"
+    pcols, detail = "", r["detail"]
+    if args.prove:
+        p = r.get("proof")
+        if p is None:
+            pcols = f" {'':>7s} {'':>7s} {'':>8s}"
+        elif p["ok"]:
+            pcols = f" {p['prove_s']:7.2f} {p['verify_s']:7.3f} {p['proof_bytes'] / 1000:8.1f}"
+        else:
+            pcols = f" {'FAIL':>7s} {'':>7s} {'':>8s}"
+            detail = "prove: " + p["reason"]
+    return f"{d:28s} {r['status']:11s} {err:>9s} {am:>6s} {r['time_s']:7.2f}{pcols}  {detail[:90]}{flag}"
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("dir")
     ap.add_argument("--json", help="write one JSON line per model here")
     ap.add_argument("--only", nargs="*", help="model names to run")
     ap.add_argument("--tol", type=float, default=0.01, help="relative error counted as within (0.01)")
+    ap.add_argument("--prove", action="store_true", help="also compile, prove and verify each model that runs")
+    ap.add_argument("--prove-timeout", type=float, default=300.0, help="seconds per model for --prove (300)")
+    ap.add_argument("--mem-gb", type=float, default=8.0, help="memory cap of the --prove worker, GiB (8)")
     args = ap.parse_args(argv)
     dirs = sorted(e for e in os.listdir(args.dir) if os.path.isfile(os.path.join(args.dir, e, "network.onnx")))
     if args.only:
         dirs = [d for d in dirs if d in args.only]
     recs = []
-    print(f"{'model':28s} {'status':11s} {'rel.err':>9s} {'argmax':>6s} {'time':>7s}  detail")
-    for d in dirs:
-        r = check_model(os.path.join(args.dir, d))
-        recs.append(r)
-        err = "" if r["error"] is None else f"{r['error']:.2e}"
-        am = "" if r["argmax"] is None else f"{r['argmax']:.2f}"
-        flag = "" if r["status"] != "ok" or r["error"] <= args.tol else "  > tol"
-        print(f"{d:28s} {r['status']:11s} {err:>9s} {am:>6s} {r['time_s']:7.2f}  {r['detail'][:90]}{flag}",
-              flush=True)
+    worker = None
+    if args.prove:
+        sys.path.insert(0, os.path.dirname(os.path.abspath(__file__)))
+        from prove_bench import PipelineWorker
+
+        worker = PipelineWorker(mem_gb=args.mem_gb)
+    pcols = f" {'prove':>7s} {'verify':>7s} {'proof KB':>8s}" if args.prove else ""
+    print(f"{'model':28s} {'status':11s} {'rel.err':>9s} {'argmax':>6s} {'time':>7s}{pcols}  detail")
+    try:
+        for d in dirs:
+            r = check_model(os.path.join(args.dir, d))
+            if worker is not None and r["status"] == "ok":
+                r["proof"] = prove_model(worker, os.path.join(args.dir, d), args.prove_timeout)
+            recs.append(r)
+            print(_row(d, r, args), flush=True)
+    finally:
+        if worker is not None:
+            worker.close()
     ok = [r for r in recs if r["status"] == "ok"]
     within = [r for r in ok if r["error"] <= args.tol]
     print(f"\n{len(recs)} models: {len(ok)} run, {len(within)} within {args.tol:.0%} of scale "
           f"({100.0 * len(within) / max(len(ok), 1):.1f}% of those run); "
           f"{sum(r['status'] == 'unsupported' for r in recs)} unsupported, "
           f"{sum(r['status'] == 'error' for r in recs)} errors, {sum(r['status'] == 'crash' for r in recs)} crashes")
+    if args.prove:
+        proved = [r for r in ok if r.get("proof", {}).get("ok")]
+        print(f"{len(proved)} of {len(ok)} supported models prove and verify"
+              f" (per-model limit {args.prove_timeout:g} s)")
+        for r in ok:
+            if not r.get("proof", {}).get("ok"):
+                print(f"  prove failed: {r['model']}: {r['proof']['reason']}")
     if args.json:
         with open(args.json, "w") as f:
             for r in recs:
