@@ -1,0 +1,885 @@
+"""Side-by-side benchmark against ezkl: the same ONNX models and inputs through both provers.
+
+    python benchmarks/vs_ezkl.py DIR [MODEL ...] [--timeout S] [--json OUT]
+        [--reps N] [--only {ezkl,veriml}] [--reuse-ezkl JSON] [--work DIR] [--cache DIR]
+
+``DIR`` holds one folder per model with ``network.onnx`` and ``input.json`` (ezkl's layout,
+e.g. ``../shared/peer-suite/ezkl``); MODEL names pick folders (default: :data:`DEFAULT_MODELS`,
+``--all`` for every folder). ezkl comes from ``pip install ezkl`` (the ``bench`` extra).
+
+Stages, each in its own Python process (so its peak RSS, from ``wait4``'s rusage, is that
+stage's peak memory, interpreter and imports included); the time is the stage's call(s)
+inside the process, without interpreter start-up and imports (the process wall time is kept
+in the JSON too):
+
+* ezkl: ``settings`` (gen_settings + calibrate_settings with its default target),
+  ``compile`` (compile_circuit), ``setup`` (keys), ``witness`` (gen_witness), ``prove``,
+  ``verify``. Its KZG structured reference string is made offline by ``ezkl.gen_srs`` for
+  the logrows the calibrated settings need, cached under ``--cache`` and not timed (a real
+  user downloads it once).
+* veriml: ``compile`` (quantize, lower, plan, commit the weights), ``prove``, ``verify``;
+  through ``veriml.api`` (what the ``veriml compile/prove/verify`` verbs run; keys and proofs
+  are read from disk inside the timed call, as ezkl's are) when it exists, else
+  (or with ``VS_EZKL_LOW_LEVEL=1``) the low-level path
+  (``compile_model`` -> ``build_plan`` -> ``commit_weights`` -> ``prove`` -> ``verify``,
+  artifacts pickled between processes, pickling not timed). One untimed veriml run on the
+  first model fills numba's disk cache first (``--no-warmup`` skips it), so no timed stage
+  pays JIT compilation. veriml runs from a copy of ``src/veriml`` taken when the run starts
+  (``--no-snapshot``: the installed tree), so edits made during a long run do not mix in.
+
+Every stage has a time limit (``--timeout``, default 600 s) and a resident-memory limit
+(``--mem-limit-gb``); a stage that fails, runs out of time or memory ends that tool's run on
+the model and is reported as a failure; the benchmark goes on.
+
+Accuracy: each tool's outputs against the float reference (onnxruntime on the same input),
+as max |out - ref| / scale with scale = max(output range, largest |output|), the metric of
+``benchmarks/conformance.py``. ezkl's outputs are the dequantized ``rescaled_outputs`` of
+its witness file (``pretty_elements``); veriml's are the outputs its proof carries.
+
+Output: a table on stdout and one JSON line per model (``--json``); ratios are
+ezkl / veriml for prove time and prove-stage peak memory. ``--only veriml --reuse-ezkl
+OLD.json`` re-runs only veriml and copies the ezkl results from earlier runs (repeat the
+flag to combine runs; for a model in several, the last file wins).
+
+Internal: ``--worker TOOL STAGE --model DIR --art DIR --result FILE`` runs one stage.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import inspect
+import json
+import os
+import platform
+import resource
+import shutil
+import signal
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+DEFAULT_MODELS = ["1l_mlp", "2l_relu_fc", "1l_sigmoid", "1l_softmax", "layernorm", "linear_regression",
+                  "4l_relu_conv_fc", "lenet_5", "large_mlp", "self_attention", "nanoGPT", "mnist_gan"]
+EZKL_STAGES = ("settings", "compile", "setup", "witness", "prove", "verify")
+VERIML_STAGES = ("compile", "prove", "verify")
+KIB = 1024.0
+WORKER_SCRIPT = str(Path(__file__).resolve())  # main() points it at a copy taken at start
+
+
+# =========================================================================== worker side
+
+def _ezkl_call(fn, *args, **kwargs):
+    """Call an ezkl function; some ezkl versions return awaitables (await them in a loop)."""
+    async def go():
+        r = fn(*args, **kwargs)
+        return (await r) if inspect.isawaitable(r) else r
+
+    return asyncio.run(go())
+
+
+class Ezkl:
+    """ezkl's Python bindings, one stage per method; files live in the art dir."""
+
+    def __init__(self, model_dir, art, srs=None):
+        import ezkl
+
+        self.ezkl = ezkl
+        self.onnx = os.path.join(model_dir, "network.onnx")
+        self.data = os.path.join(model_dir, "input.json")
+        self.art = art
+        self.srs = srs
+        p = lambda n: os.path.join(art, n)  # noqa: E731
+        self.settings, self.compiled, self.pk, self.vk = p("settings.json"), p("network.ezkl"), p("pk.key"), p("vk.key")
+        self.witness, self.proof = p("witness.json"), p("proof.json")
+
+    def run(self, stage):
+        """Run ``stage``; return (seconds, extra fields)."""
+        ez, call = self.ezkl, _ezkl_call
+        t0 = time.perf_counter()
+        if stage == "settings":
+            ok = call(ez.gen_settings, self.onnx, self.settings)
+            ok = ok and call(ez.calibrate_settings, self.data, self.onnx, self.settings)
+        elif stage == "compile":
+            ok = call(ez.compile_circuit, self.onnx, self.compiled, self.settings)
+        elif stage == "srs":
+            ok = call(ez.gen_srs, self.srs, self.logrows()) is not False
+        elif stage == "setup":
+            ok = call(ez.setup, self.compiled, self.vk, self.pk, srs_path=self.srs)
+        elif stage == "witness":
+            ok = call(ez.gen_witness, self.data, self.compiled, self.witness, vk_path=self.vk,
+                      srs_path=self.srs) is not None
+        elif stage == "prove":
+            ok = call(ez.prove, self.witness, self.compiled, self.pk, self.proof, srs_path=self.srs) is not None
+        elif stage == "verify":
+            ok = call(ez.verify, self.proof, self.settings, self.vk, srs_path=self.srs)
+        else:
+            raise ValueError(stage)
+        sec = time.perf_counter() - t0
+        if not ok:
+            raise RuntimeError(f"ezkl {stage} returned {ok!r}")
+        return sec, self.sizes(stage)
+
+    def logrows(self):
+        with open(self.settings) as f:
+            return int(json.load(f)["run_args"]["logrows"])
+
+    def sizes(self, stage):
+        if stage == "settings":
+            with open(self.settings) as f:
+                s = json.load(f)
+            ra = s["run_args"]
+            return {"logrows": int(ra["logrows"]), "input_scale": ra.get("input_scale"),
+                    "param_scale": ra.get("param_scale"), "num_rows": s.get("num_rows")}
+        if stage == "setup":
+            return {"pk_bytes": os.path.getsize(self.pk), "vk_bytes": os.path.getsize(self.vk)}
+        if stage == "prove":
+            with open(self.proof) as f:
+                doc = json.load(f)
+            return {"proof_bytes": len(doc["proof"]), "proof_file_bytes": os.path.getsize(self.proof)}
+        return {}
+
+
+def _veriml_api():
+    """veriml.api when it provides compile/prove/verify, else None."""
+    try:
+        from veriml import api
+    except ImportError:
+        return None
+    return api if all(callable(getattr(api, f, None)) for f in VERIML_STAGES) else None
+
+
+def _float_outputs(program, outs):
+    """Dequantize the output integers by each output tensor's scale."""
+    import numpy as np
+
+    return [np.asarray(o, dtype=np.float64) / 2.0 ** program.tensors[t].scale
+            for t, o in zip(program.outputs, outs)]
+
+
+class VerimlLowLevel:
+    """compile_model -> build_plan -> commit_weights -> prove -> verify; pickled artifacts."""
+
+    name = "veriml.prover.system (low-level)"
+
+    def __init__(self, model_dir, art):
+        self.onnx = os.path.join(model_dir, "network.onnx")
+        self.data = os.path.join(model_dir, "input.json")
+        self.art = art
+        self.proof = os.path.join(art, "proof.bin")
+
+    def _inputs(self, cm):
+        from veriml.onnx.inputs import match_inputs, read_inputs
+
+        arrays = match_inputs(read_inputs(self.data), [s.name for s in cm.inputs])
+        return [a.reshape(s.shape) for a, s in zip(arrays, cm.inputs)]
+
+    def run(self, stage):
+        import pickle
+
+        import numpy as np
+
+        from veriml.prover import system as S
+
+        if stage == "compile":
+            from veriml.onnx import compile_model
+            from veriml.onnx.inputs import read_inputs
+            from veriml.pcs import PcsParams
+            from veriml.prover.plan import build_plan
+
+            t0 = time.perf_counter()
+            cm = compile_model(self.onnx, [read_inputs(self.data)])
+            plan = build_plan(cm.program)
+            params = PcsParams.default()
+            wcm, wpd = S.commit_weights(plan, params)
+            digest = b"\x00" * 32
+            pk = S.ProverKey(plan, params, wpd, wcm, digest)
+            vk = S.VerifierKey(plan, params, wcm, digest)
+            sec = time.perf_counter() - t0
+            with open(os.path.join(self.art, "pk.pickle"), "wb") as f:
+                pickle.dump((cm, pk), f)
+            with open(os.path.join(self.art, "vk.pickle"), "wb") as f:
+                pickle.dump(vk, f)
+            return sec, {"vk_bytes": None, "primitives": len(cm.program.nodes), "columns": len(plan.columns),
+                         "committed_values": int(sum(1 << c.log_size for c in plan.columns))}
+        if stage == "prove":
+            with open(os.path.join(self.art, "pk.pickle"), "rb") as f:
+                cm, pk = pickle.load(f)
+            t0 = time.perf_counter()
+            proof, outs = S.prove(pk, cm.quantize_inputs(self._inputs(cm)))
+            sec = time.perf_counter() - t0
+            with open(self.proof, "wb") as f:
+                f.write(proof)
+            np.savez(os.path.join(self.art, "outputs.npz"), *_float_outputs(cm.program, outs))
+            return sec, {"proof_bytes": len(proof)}
+        if stage == "verify":
+            with open(os.path.join(self.art, "vk.pickle"), "rb") as f:
+                vk = pickle.load(f)
+            with open(self.proof, "rb") as f:
+                proof = f.read()
+            t0 = time.perf_counter()
+            _, outs = S.verify(vk, proof)
+            sec = time.perf_counter() - t0
+            proven = _float_outputs(vk.plan.program, outs)
+            with np.load(os.path.join(self.art, "outputs.npz")) as z:
+                claimed = [z[k] for k in z.files]
+            if len(proven) != len(claimed) or not all(np.array_equal(a, b) for a, b in zip(proven, claimed)):
+                raise RuntimeError("verified outputs differ from the prover's outputs")
+            return sec, {}
+        raise ValueError(stage)
+
+
+class VerimlApi:
+    """``veriml.compile`` / ``veriml.prove`` / ``veriml.verify`` (what the CLI verbs run):
+    files in, files out, so keys and proofs are read from disk inside the timed call, as
+    ezkl's are."""
+
+    name = "veriml.api"
+
+    def __init__(self, api, model_dir, art):
+        self.api = api
+        self.onnx = os.path.join(model_dir, "network.onnx")
+        self.data = os.path.join(model_dir, "input.json")
+        self.art = art
+        self.proof = os.path.join(art, "proof.bin")
+        self.vk = os.path.join(art, "vk.bin")
+
+    def run(self, stage):
+        import numpy as np
+
+        api = self.api
+        t0 = time.perf_counter()
+        if stage == "compile":
+            a = api.compile(self.onnx, sample=self.data, out_dir=self.art)
+            sec = time.perf_counter() - t0
+            pk = os.path.join(self.art, "pk.bin")
+            return sec, {"vk_bytes": os.path.getsize(self.vk), "pk_bytes": os.path.getsize(pk),
+                         "primitives": len(a.program.nodes), "timings": getattr(a, "timings", None)}
+        if stage == "prove":
+            proof = api.prove(self.art, self.data)
+            sec = time.perf_counter() - t0
+            proof.save(self.proof)
+            np.savez(os.path.join(self.art, "outputs.npz"), *proof.outputs)
+            return sec, {"proof_bytes": len(proof.bytes), "timings": proof.timings}
+        if stage == "verify":
+            proven = api.verify(self.vk, self.proof)
+            sec = time.perf_counter() - t0
+            with np.load(os.path.join(self.art, "outputs.npz")) as z:
+                claimed = [z[k] for k in z.files]
+            if len(proven) != len(claimed) or not all(np.array_equal(np.asarray(a).reshape(b.shape), b)
+                                                      for a, b in zip(proven, claimed)):
+                raise RuntimeError("verified outputs differ from the prover's outputs")
+            return sec, {}
+        raise ValueError(stage)
+
+
+def veriml_backend(model_dir, art):
+    api = _veriml_api()
+    if api is not None and not os.environ.get("VS_EZKL_LOW_LEVEL"):
+        return VerimlApi(api, model_dir, art)
+    return VerimlLowLevel(model_dir, art)
+
+
+def _cpu_s():
+    """User + system CPU seconds of this process so far, all threads."""
+    ru = resource.getrusage(resource.RUSAGE_SELF)
+    return ru.ru_utime + ru.ru_stime
+
+
+def worker(args):
+    """One stage in this process; the result goes to ``args.result`` as JSON."""
+    t_start = time.perf_counter()
+    rec = {"ok": False}
+    try:
+        if args.worker[0] == "ezkl":
+            tool = Ezkl(args.model, args.art, args.srs)
+            import ezkl
+
+            rec["version"] = getattr(ezkl, "__version__", None)
+        else:
+            tool = veriml_backend(args.model, args.art)
+            import veriml.prover.system  # noqa: F401 - import cost belongs to start-up, not the stage
+
+            rec["backend"] = tool.name
+        rec["import_s"] = time.perf_counter() - t_start
+        cpu0 = _cpu_s()
+        sec, extra = tool.run(args.worker[1])
+        rec.update(extra, ok=True, time_s=sec, cpu_s=_cpu_s() - cpu0)
+    except BaseException as e:  # noqa: BLE001 - reported to the parent, which goes on
+        rec["error"] = f"{type(e).__name__}: {e}"[:500]
+    with open(args.result, "w") as f:
+        json.dump(rec, f)
+    return 0 if rec["ok"] else 1
+
+
+# =========================================================================== parent side
+
+def _rss_mb(pid):
+    """Resident set size of a process and its children, in MB (0 when gone)."""
+    total = 0.0
+    try:
+        import psutil
+
+        p = psutil.Process(pid)
+        for q in [p] + p.children(recursive=True):
+            try:
+                total += q.memory_info().rss
+            except psutil.Error:
+                pass
+        return total / 2**20
+    except Exception:  # noqa: BLE001 - no psutil, or the process is gone
+        try:
+            with open(f"/proc/{pid}/status") as f:
+                for line in f:
+                    if line.startswith("VmRSS:"):
+                        return int(line.split()[1]) / KIB
+        except OSError:
+            pass
+    return total
+
+
+def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, srs=None):
+    """Run one stage in a fresh process with a time and memory limit.
+
+    Returns a record: ok, time_s (inside the process), wall_s, peak_mb (``wait4`` maxrss),
+    error, plus what the worker reported."""
+    result = os.path.join(art, f".{tool}-{stage}.result.json")
+    log = os.path.join(art, f"{tool}-{stage}.log")
+    if os.path.exists(result):
+        os.unlink(result)
+    cmd = [sys.executable, WORKER_SCRIPT, "--worker", tool, stage, "--model", str(model_dir),
+           "--art", art, "--result", result] + (["--srs", srs] if srs else [])
+    load = os.getloadavg()[0]
+    t0 = time.perf_counter()
+    with open(log, "w") as logf:
+        proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True)
+        killed, status, ru = None, 0, None
+        while True:
+            pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
+            if pid:
+                break
+            elapsed = time.perf_counter() - t0
+            if elapsed > timeout:
+                killed = f"time limit: over {timeout:g} s"
+            elif mem_limit_mb and _rss_mb(proc.pid) > mem_limit_mb:
+                killed = f"memory limit: over {mem_limit_mb / KIB:g} GB resident"
+            if killed:
+                try:
+                    os.killpg(proc.pid, signal.SIGKILL)
+                except ProcessLookupError:
+                    pass
+                _, status, ru = os.wait4(proc.pid, 0)
+                break
+            time.sleep(0.05 if elapsed < 5 else 0.25)
+        proc.returncode = os.waitstatus_to_exitcode(status)
+    wall = time.perf_counter() - t0
+    rec = {"stage": stage, "ok": False, "wall_s": round(wall, 3), "peak_mb": round(ru.ru_maxrss / KIB, 1),
+           "load1": round(load, 2)}
+    if killed:
+        rec["error"] = killed
+        return rec
+    try:
+        with open(result) as f:
+            rec.update(json.load(f))
+    except (OSError, ValueError):
+        rec["error"] = f"exit status {proc.returncode}: " + _tail(log)
+    if not rec["ok"] and "error" not in rec:
+        rec["error"] = f"exit status {proc.returncode}"
+    if "time_s" in rec:
+        rec["time_s"] = round(rec["time_s"], 4)
+    return rec
+
+
+def spawn_repeated(tool, stage, model_dir, art, args, env=None, srs=None):
+    """``spawn_stage``, ``--reps`` times (fresh process each) for prove and verify: the
+    median time and the largest peak are reported, every time is kept."""
+    n = args.reps if stage in ("prove", "verify") else 1
+    runs = []
+    for _ in range(n):
+        r = spawn_stage(tool, stage, model_dir, art, args.timeout, args.mem_limit_mb, env=env, srs=srs)
+        runs.append(r)
+        if not r["ok"]:
+            return r
+    if n == 1:
+        return runs[0]
+    rec = dict(runs[0])
+    rec["times_s"] = [r["time_s"] for r in runs]
+    rec["time_s"] = statistics.median(rec["times_s"])
+    rec["cpu_s"] = statistics.median(r["cpu_s"] for r in runs)
+    rec["peak_mb"] = max(r["peak_mb"] for r in runs)
+    rec["load1"] = [r["load1"] for r in runs]
+    return rec
+
+
+def _tail(path, n=300):
+    try:
+        with open(path, errors="replace") as f:
+            text = f.read()
+    except OSError:
+        return ""
+    return " | ".join(line.strip() for line in text[-n:].splitlines() if line.strip())
+
+
+EZKL_SUMMARY = ("settings", "compile", "srs", "setup", "witness", "prove", "verify")  # srs: only when made
+
+
+def _tool_summary(stages, names):
+    """Fold stage records into one tool record (ok, failed stage, times, peak, sizes)."""
+    ok = bool(stages.get(names[-1], {}).get("ok")) and all(stages[s]["ok"] for s in names if s in stages)
+    out = {"ok": ok, "stages": stages}
+    for s in names:
+        r = stages.get(s)
+        if r is None:
+            continue
+        if not r["ok"]:
+            out["failed_stage"], out["error"] = s, r.get("error")
+            break
+        out[f"{s}_s"] = r.get("time_s")
+        out[f"{s}_cpu_s"] = r.get("cpu_s")
+        out[f"{s}_peak_mb"] = r.get("peak_mb")
+        for k in ("logrows", "pk_bytes", "vk_bytes", "proof_bytes", "proof_file_bytes", "backend", "version",
+                  "primitives", "committed_values"):
+            if r.get(k) is not None:
+                out[k] = r[k]
+    peaks = [r["peak_mb"] for r in stages.values() if r.get("peak_mb") is not None]
+    out["max_peak_mb"] = max(peaks) if peaks else None
+    return out
+
+
+def summarize(tool, t):
+    """(Re)build a tool's record from its stage records, keeping accuracy and provenance."""
+    rec = _tool_summary(t["stages"], EZKL_SUMMARY if tool == "ezkl" else VERIML_STAGES)
+    for k in ("srs_s", "srs_cpu_s", "srs_peak_mb"):
+        rec.pop(k, None)
+    key = "version" if tool == "ezkl" else "backend"
+    rec[key] = next((r.get(key) for r in t["stages"].values() if r.get(key)), None)
+    for k in ("error_rel", "argmax", "reused", "reused_from"):
+        if k in t:
+            rec[k] = t[k]
+    return rec
+
+
+def finish(rec):
+    """Re-summarize both tools of a model record and set the ezkl/veriml ratios."""
+    for tool in ("ezkl", "veriml"):
+        if rec.get(tool):
+            rec[tool] = summarize(tool, rec[tool])
+    rec.pop("prove_time_ratio", None)
+    rec.pop("prove_mem_ratio", None)
+    e, v = rec.get("ezkl"), rec.get("veriml")
+    if e and v and e["ok"] and v["ok"]:
+        rec["prove_time_ratio"] = e["prove_s"] / v["prove_s"]
+        rec["prove_mem_ratio"] = e["prove_peak_mb"] / v["prove_peak_mb"]
+    return rec
+
+
+def run_ezkl(model_dir, art, args):
+    stages = {}
+    srs = None
+    for stage in EZKL_STAGES:
+        if stage == "setup":  # the SRS: cached, made once per logrows, never timed
+            logrows = stages["settings"]["logrows"]
+            if args.max_logrows and logrows > args.max_logrows:
+                stages["setup"] = {"stage": "setup", "ok": False, "error": (
+                    f"skipped: the circuit needs logrows {logrows} > --max-logrows {args.max_logrows} "
+                    f"(SRS, keys and prover memory grow as 2^logrows)")}
+                print(f"  ezkl   setup    SKIPPED (logrows {logrows} > --max-logrows {args.max_logrows})", flush=True)
+                break
+            srs = os.path.join(args.cache, f"kzg{logrows}.srs")
+            if not os.path.exists(srs):
+                tmp = srs + ".part"
+                r = spawn_stage("ezkl", "srs", model_dir, art, args.srs_timeout, args.mem_limit_mb, srs=tmp)
+                stages["srs"] = r
+                print(f"  ezkl   {'srs':8s} {_fmt_stage(r)} (k={logrows}, untimed, cached)", flush=True)
+                if not r["ok"]:
+                    break
+                os.replace(tmp, srs)
+        r = spawn_repeated("ezkl", stage, model_dir, art, args, srs=srs)
+        stages[stage] = r
+        print(f"  ezkl   {stage:8s} {_fmt_stage(r)}", flush=True)
+        if not r["ok"]:
+            break
+    if "srs" in stages:  # made during this run: keep how long it took, outside the comparison
+        stages["srs"]["untimed"] = True
+    rec = summarize("ezkl", {"stages": stages})
+    wit = os.path.join(art, "witness.json")
+    if stages.get("witness", {}).get("ok") and os.path.exists(wit):
+        rec["outputs"] = ezkl_outputs(wit)
+    return rec
+
+
+def ezkl_outputs(witness_path):
+    """ezkl's dequantized outputs: ``pretty_elements.rescaled_outputs`` of its witness file."""
+    with open(witness_path) as f:
+        w = json.load(f)
+    return [[float(v) for v in out] for out in w["pretty_elements"]["rescaled_outputs"]]
+
+
+def run_veriml(model_dir, art, args, env):
+    stages = {}
+    for stage in VERIML_STAGES:
+        r = spawn_repeated("veriml", stage, model_dir, art, args, env=env)
+        stages[stage] = r
+        print(f"  veriml {stage:8s} {_fmt_stage(r)}", flush=True)
+        if not r["ok"]:
+            break
+    rec = summarize("veriml", {"stages": stages})
+    npz = os.path.join(art, "outputs.npz")
+    if stages.get("prove", {}).get("ok") and os.path.exists(npz):
+        import numpy as np
+
+        with np.load(npz) as z:
+            rec["outputs"] = [z[k].reshape(-1).tolist() for k in z.files]
+    return rec
+
+
+def float_reference(model_dir):
+    """(float outputs, engine) for the model on its input.json; shapes from the file or graph."""
+    from conformance import float_reference as ref
+
+    from veriml.onnx import load_onnx
+    from veriml.onnx.inputs import match_inputs, read_inputs
+    from veriml.onnx.load import graph_inputs, resolve_shape
+
+    path = os.path.join(model_dir, "network.onnx")
+    model = load_onnx(path)
+    gins = graph_inputs(model)
+    arrays = match_inputs(read_inputs(os.path.join(model_dir, "input.json")), [g[0] for g in gins])
+    shaped = [a.reshape(resolve_shape(dims, a.size, a.shape if a.ndim > 1 else None))
+              for a, (_, dims, _) in zip(arrays, gins)]
+    return ref(model, path, shaped)
+
+
+def accuracy(outputs, refs):
+    """(max relative error, argmax agreement) as in conformance.py; None when sizes differ."""
+    import numpy as np
+    from conformance import compare
+
+    if outputs is None or len(outputs) != len(refs):
+        return None, None
+    outs = [np.asarray(o, dtype=np.float64) for o in outputs]
+    if any(o.size != np.asarray(r).size for o, r in zip(outs, refs)):
+        return None, None
+    err, agree = compare([o.reshape(np.asarray(r).shape) for o, r in zip(outs, refs)], refs)
+    return err, agree
+
+
+def bench_model(model_dir, args, env, reuse):
+    name = os.path.basename(os.path.normpath(model_dir))
+    art_root = os.path.join(args.work, name)
+    rec = {"model": name}
+    try:
+        refs, rec["reference"] = float_reference(model_dir)
+    except Exception as e:  # noqa: BLE001 - no reference: errors stay empty
+        refs, rec["reference"] = None, f"failed: {type(e).__name__}: {e}"[:200]
+    for tool in ("ezkl", "veriml"):
+        art = os.path.join(art_root, tool)
+        if args.only and args.only != tool:
+            if tool == "ezkl" and name in reuse:
+                rec["ezkl"] = dict(reuse[name], reused=True)
+            continue
+        shutil.rmtree(art, ignore_errors=True)
+        os.makedirs(art)
+        r = run_ezkl(model_dir, art, args) if tool == "ezkl" else run_veriml(model_dir, art, args, env)
+        outs = r.pop("outputs", None)
+        if refs is not None:
+            r["error_rel"], r["argmax"] = accuracy(outs, refs)
+        rec[tool] = r
+        if not args.keep:  # ezkl's proving keys reach gigabytes
+            shutil.rmtree(art, ignore_errors=True)
+    return finish(rec)
+
+
+# --------------------------------------------------------------------------- reporting
+
+def _fmt_stage(r):
+    if r["ok"]:
+        return f"{r['time_s']:9.3f} s  {r['peak_mb']:8.0f} MB"
+    return f"FAILED ({r.get('error', '')[:150]})"
+
+
+def _num(x, fmt):
+    return "-" if x is None else format(x, fmt)
+
+
+def _size(n):
+    if n is None:
+        return "-"
+    for unit in ("B", "K", "M", "G"):
+        if n < 1024 or unit == "G":
+            return f"{n:.0f}{unit}" if unit == "B" else f"{n:.1f}{unit}"
+        n /= 1024.0
+
+
+# which displayed column a failed stage shows up in
+_SHOWN_AT = {"settings": "settings", "compile": "setup", "srs": "setup", "setup": "setup", "witness": "prove",
+             "prove": "prove", "verify": "verify"}
+
+
+def _failure_word(t):
+    err = (t.get("error") or "").lower()
+    if "max-logrows" in err:
+        return "TOO BIG"
+    return "TIMEOUT" if "time limit" in err else "OOM" if "memory limit" in err else "FAIL"
+
+
+def stage_cell(t, stage, fmt, shown_at=_SHOWN_AT):
+    """A stage's time, or the failure word in the column where the tool stopped, else '-'."""
+    if not t:
+        return "-"
+    if t.get(f"{stage}_s") is not None:
+        return format(t[f"{stage}_s"], fmt)
+    if t.get("failed_stage") and shown_at.get(t["failed_stage"], t["failed_stage"]) == stage:
+        return _failure_word(t)
+    return "-"
+
+
+def _cpu_note(t, fmt):
+    return f" ({format(t['prove_cpu_s'], fmt)})" if t and t.get("prove_cpu_s") is not None else ""
+
+
+def value_cell(t, key, fmt, size=False):
+    if not t or t.get(key) is None:
+        return "-"
+    return _size(t[key]) if size else format(t[key], fmt)
+
+
+def _medians(recs):
+    both = [r["prove_time_ratio"] for r in recs if r.get("prove_time_ratio") is not None]
+    mem = [r["prove_mem_ratio"] for r in recs if r.get("prove_mem_ratio") is not None]
+    return both, mem
+
+
+def failures(recs):
+    """Lines naming every failure: tool, model, stage, reason."""
+    out = []
+    for tool in ("ezkl", "veriml"):
+        for r in recs:
+            t = r.get(tool)
+            if t and not t["ok"]:
+                out.append(f"{tool} on {r['model']}: stopped at {t.get('failed_stage')}: {t.get('error')}")
+    return out
+
+
+def print_table(recs):
+    cols = [("model", 18), ("k", 3), ("ez setup", 8), ("prove", 8), ("verify", 7), ("MB", 6), ("proof", 6),
+            ("pk", 7), ("vk", 6), ("err", 8), ("vm comp", 8), ("prove", 8), ("verify", 7), ("MB", 6),
+            ("proof", 6), ("pk", 7), ("vk", 6), ("err", 8), ("t e/v", 6), ("mem e/v", 7)]
+    print(" ".join(f"{n:>{w}s}" if i else f"{n:{w}s}" for i, (n, w) in enumerate(cols)))
+    print("-" * (sum(w for _, w in cols) + len(cols) - 1))
+    for r in recs:
+        e, v = r.get("ezkl") or {}, r.get("veriml") or {}
+        cells = [r["model"], value_cell(e, "logrows", "d"),
+                 stage_cell(e, "setup", ".2f", dict(_SHOWN_AT, settings="setup")), stage_cell(e, "prove", ".2f"), stage_cell(e, "verify", ".3f"),
+                 value_cell(e, "prove_peak_mb", ".0f"), value_cell(e, "proof_bytes", "", True),
+                 value_cell(e, "pk_bytes", "", True), value_cell(e, "vk_bytes", "", True),
+                 value_cell(e, "error_rel", ".1e"),
+                 stage_cell(v, "compile", ".2f"), stage_cell(v, "prove", ".2f"), stage_cell(v, "verify", ".3f"),
+                 value_cell(v, "prove_peak_mb", ".0f"), value_cell(v, "proof_bytes", "", True),
+                 value_cell(v, "pk_bytes", "", True), value_cell(v, "vk_bytes", "", True),
+                 value_cell(v, "error_rel", ".1e"),
+                 value_cell(r, "prove_time_ratio", ".2f"), value_cell(r, "prove_mem_ratio", ".2f")]
+        print(" ".join(f"{c:>{w}s}" if i else f"{c:{w}s}" for i, (c, (_, w)) in enumerate(zip(cells, cols))),
+              flush=True)
+    both, mem = _medians(recs)
+    if both:
+        print(f"\nmedian ezkl/veriml prove time over the {len(both)} models both finish: "
+              f"{statistics.median(both):.2f}x; prove-stage peak memory: {statistics.median(mem):.2f}x")
+    for line in failures(recs):
+        print(line)
+
+
+def markdown_table(recs):
+    """The comparison as two Markdown tables (time and memory; sizes and accuracy) and the
+    failures."""
+    time_rows = ["| model | ezkl logrows | ezkl calibrate s | ezkl setup s | ezkl prove s (CPU s) | ezkl verify s "
+                 "| veriml compile s | veriml prove s (CPU s) | veriml verify s | prove time ezkl/veriml "
+                 "| ezkl prove peak MB | veriml prove peak MB | prove memory ezkl/veriml |",
+                 "|---" + "|--:" * 12 + "|"]
+    size_rows = ["| model | ezkl proof | ezkl pk | ezkl vk | veriml proof | veriml pk | veriml vk "
+                 "| ezkl error | veriml error |", "|---" + "|--:" * 8 + "|"]
+    for r in recs:
+        e, v = r.get("ezkl") or {}, r.get("veriml") or {}
+        row = [r["model"], value_cell(e, "logrows", "d"), stage_cell(e, "settings", ".2f"),
+               stage_cell(e, "setup", ".1f"), stage_cell(e, "prove", ".1f") + _cpu_note(e, ".1f"),
+               stage_cell(e, "verify", ".3f"), stage_cell(v, "compile", ".2f"),
+               stage_cell(v, "prove", ".2f") + _cpu_note(v, ".2f"), stage_cell(v, "verify", ".3f"),
+               value_cell(r, "prove_time_ratio", ".2f"), value_cell(e, "prove_peak_mb", ".0f"),
+               value_cell(v, "prove_peak_mb", ".0f"), value_cell(r, "prove_mem_ratio", ".2f")]
+        time_rows.append("| " + " | ".join(row) + " |")
+        row = [r["model"]] + [value_cell(t, k, "", True) for t in (e, v)
+                              for k in ("proof_bytes", "pk_bytes", "vk_bytes")]
+        row += [value_cell(e, "error_rel", ".1e"), value_cell(v, "error_rel", ".1e")]
+        size_rows.append("| " + " | ".join(row) + " |")
+    fails = failures(recs)
+    text = "\n".join(time_rows) + "\n\n" + "\n".join(size_rows)
+    if fails:
+        text += "\n\nFailures:\n\n" + "\n".join(f"- {_short_error(f, 300)}" for f in fails)
+    return text
+
+
+def _short_error(err, n=90):
+    err = (err or "").replace("|", "/").replace("\n", " ")
+    return err if len(err) <= n else err[:n - 3] + "..."
+
+
+def machine():
+    info = {"platform": platform.platform(), "python": platform.python_version(), "cpus": os.cpu_count()}
+    try:
+        with open("/proc/cpuinfo") as f:
+            info["cpu"] = next((ln.split(":", 1)[1].strip() for ln in f if ln.startswith("model name")), None)
+        with open("/proc/meminfo") as f:
+            info["mem_gb"] = round(int(f.readline().split()[1]) / 2**20, 1)
+    except OSError:
+        pass
+    return info
+
+
+def git_state():
+    def git(*a):
+        try:
+            return subprocess.run(["git", *a], cwd=ROOT, capture_output=True, text=True, timeout=30).stdout.strip()
+        except (OSError, subprocess.SubprocessError):
+            return None
+
+    dirty = git("status", "--porcelain", "--", "src")
+    return {"commit": git("rev-parse", "--short", "HEAD"), "src_dirty": bool(dirty)}
+
+
+def snapshot_env(work):
+    """A copy of src/veriml for the veriml workers, and the environment that imports it."""
+    dest = os.path.join(work, "_veriml_src")
+    shutil.rmtree(dest, ignore_errors=True)
+    shutil.copytree(ROOT / "src" / "veriml", os.path.join(dest, "veriml"),
+                    ignore=shutil.ignore_patterns("__pycache__"))
+    env = dict(os.environ)
+    env["PYTHONPATH"] = os.pathsep.join([dest, str(HERE)] + [p for p in [env.get("PYTHONPATH")] if p])
+    return env, dest
+
+
+def load_reuse(path):
+    out = {}
+    with open(path) as f:
+        for line in f:
+            line = line.strip()
+            if not line:
+                continue
+            r = json.loads(line)
+            if r.get("ezkl") and "model" in r:
+                t = summarize("ezkl", r["ezkl"])
+                t["reused_from"] = {"file": os.path.abspath(path), "date": (r.get("meta") or {}).get("date"),
+                                    "argv": (r.get("meta") or {}).get("argv")}
+                out[r["model"]] = t
+    return out
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    ap.add_argument("dir", nargs="?")
+    ap.add_argument("models", nargs="*", help=f"model folder names (default: {' '.join(DEFAULT_MODELS)})")
+    ap.add_argument("--all", action="store_true", help="every model folder under DIR")
+    ap.add_argument("--timeout", type=float, default=600.0, help="seconds per stage (600)")
+    ap.add_argument("--reps", type=int, default=1, help="runs of prove and verify, median reported (1)")
+    ap.add_argument("--max-logrows", type=int, default=None,
+                    help="report ezkl circuits needing more rows than 2^K as too large, without setup")
+    ap.add_argument("--srs-timeout", type=float, default=7200.0, help="seconds to make one SRS (7200)")
+    ap.add_argument("--mem-limit-gb", type=float, default=16.0, help="resident memory per stage (16)")
+    ap.add_argument("--json", help="write one JSON line per model here")
+    ap.add_argument("--only", choices=("ezkl", "veriml"), help="run one tool only")
+    ap.add_argument("--reuse-ezkl", metavar="JSON", action="append",
+                    help="take ezkl's results from an earlier --json file (repeatable; later files win)")
+    ap.add_argument("--work", default=os.path.join(tempfile.gettempdir(), "veriml-vs-ezkl"),
+                    help="scratch folder for keys and proofs")
+    ap.add_argument("--cache", default=os.path.join(os.path.expanduser("~"), ".cache", "veriml-vs-ezkl"),
+                    help="where ezkl SRS files are kept between runs")
+    ap.add_argument("--keep", action="store_true", help="keep keys and proofs under --work")
+    ap.add_argument("--no-warmup", action="store_true", help="skip the untimed veriml run that fills numba's cache")
+    ap.add_argument("--no-snapshot", action="store_true", help="run veriml from the installed tree")
+    ap.add_argument("--worker", nargs=2, metavar=("TOOL", "STAGE"), help=argparse.SUPPRESS)
+    ap.add_argument("--model", help=argparse.SUPPRESS)
+    ap.add_argument("--art", help=argparse.SUPPRESS)
+    ap.add_argument("--result", help=argparse.SUPPRESS)
+    ap.add_argument("--srs", help=argparse.SUPPRESS)
+    ap.add_argument("--report", metavar="JSON", help="print the tables of an earlier --json file; run nothing")
+    args = ap.parse_args(argv)
+    if args.worker:
+        return worker(args)
+    if args.report:
+        with open(args.report) as f:
+            recs = [finish(json.loads(line)) for line in f if line.strip()]
+        print_table(recs)
+        print()
+        print(markdown_table(recs))
+        return 0
+    if not args.dir:
+        ap.error("DIR is required")
+    if args.only == "veriml" and not args.reuse_ezkl:
+        print("note: --only veriml without --reuse-ezkl: no ezkl numbers, no ratios", file=sys.stderr)
+    args.mem_limit_mb = args.mem_limit_gb * KIB
+    names = args.models or (sorted(os.listdir(args.dir)) if args.all else DEFAULT_MODELS)
+    dirs = [os.path.join(args.dir, n) for n in names if os.path.isfile(os.path.join(args.dir, n, "network.onnx"))]
+    missing = sorted(set(names) - {os.path.basename(d) for d in dirs})
+    if missing and not args.all:
+        print(f"not found under {args.dir}: {' '.join(missing)}", file=sys.stderr)
+    os.makedirs(args.work, exist_ok=True)
+    os.makedirs(args.cache, exist_ok=True)
+    global WORKER_SCRIPT  # workers run a copy, so editing this file during a run is safe
+    WORKER_SCRIPT = os.path.join(args.work, "_vs_ezkl_worker.py")
+    shutil.copyfile(__file__, WORKER_SCRIPT)
+    if args.no_snapshot:
+        env = dict(os.environ)
+        env["PYTHONPATH"] = os.pathsep.join([str(HERE)] + [p for p in [env.get("PYTHONPATH")] if p])
+        src = str(ROOT / "src")
+    else:
+        env, src = snapshot_env(args.work)
+    sys.path[:0] = [src, str(HERE)]  # the parent's float reference uses the same veriml front-end
+    reuse = {}
+    for path in args.reuse_ezkl or []:
+        reuse.update(load_reuse(path))
+    meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "git": git_state(),
+            "argv": sys.argv, "timeout_s": args.timeout, "reps": args.reps, "max_logrows": args.max_logrows}
+    try:
+        import ezkl
+
+        meta["ezkl_version"] = getattr(ezkl, "__version__", None)
+    except ImportError:
+        if args.only != "veriml":
+            ap.error("ezkl is not installed: pip install ezkl (or --only veriml)")
+    print(f"# {meta['date']}  {meta['machine']}  veriml {meta['git']}  ezkl {meta.get('ezkl_version')}", flush=True)
+    if args.only != "ezkl" and not args.no_warmup and dirs:
+        warm = os.path.join(args.work, "_warmup")
+        shutil.rmtree(warm, ignore_errors=True)
+        os.makedirs(warm)
+        t0 = time.perf_counter()
+        for stage in VERIML_STAGES:
+            r = spawn_stage("veriml", stage, dirs[0], warm, args.timeout, args.mem_limit_mb, env=env)
+            if not r["ok"]:
+                break
+        print(f"# veriml warm-up on {os.path.basename(dirs[0])}: {time.perf_counter() - t0:.1f} s (untimed)",
+              flush=True)
+    recs = []
+    out = open(args.json, "w") if args.json else None
+    try:
+        for d in dirs:
+            print(f"{os.path.basename(d)}", flush=True)
+            rec = bench_model(d, args, env, reuse)
+            rec["meta"] = meta
+            recs.append(rec)
+            if out:
+                out.write(json.dumps(rec) + "\n")
+                out.flush()
+    finally:
+        if out:
+            out.close()
+    print()
+    print_table(recs)
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())
