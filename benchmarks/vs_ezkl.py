@@ -2,6 +2,8 @@
 
     python benchmarks/vs_ezkl.py DIR [MODEL ...] [--timeout S] [--json OUT]
         [--reps N] [--only {ezkl,veriml}] [--reuse-ezkl JSON] [--work DIR] [--cache DIR]
+        [--max-logrows K] [--mem-limit-gb G]
+    python benchmarks/vs_ezkl.py --report RUN.json [MORE.json ...] [--json MERGED.json]
 
 ``DIR`` holds one folder per model with ``network.onnx`` and ``input.json`` (ezkl's layout,
 e.g. ``../shared/peer-suite/ezkl``); MODEL names pick folders (default: :data:`DEFAULT_MODELS`,
@@ -17,19 +19,20 @@ in the JSON too):
   ``verify``. Its KZG structured reference string is made offline by ``ezkl.gen_srs`` for
   the logrows the calibrated settings need, cached under ``--cache`` and not timed (a real
   user downloads it once).
-* veriml: ``compile`` (quantize, lower, plan, commit the weights), ``prove``, ``verify``;
-  through ``veriml.api`` (what the ``veriml compile/prove/verify`` verbs run; keys and proofs
-  are read from disk inside the timed call, as ezkl's are) when it exists, else
-  (or with ``VS_EZKL_LOW_LEVEL=1``) the low-level path
-  (``compile_model`` -> ``build_plan`` -> ``commit_weights`` -> ``prove`` -> ``verify``,
-  artifacts pickled between processes, pickling not timed). One untimed veriml run on the
-  first model fills numba's disk cache first (``--no-warmup`` skips it), so no timed stage
-  pays JIT compilation. veriml runs from a copy of ``src/veriml`` taken when the run starts
+* veriml: ``compile`` (quantize, lower, plan, commit the weights, write vk.bin/pk.bin),
+  ``prove``, ``verify``, through ``veriml.compile/prove/verify`` (what the CLI verbs run);
+  keys and proofs are read from disk inside the timed call, as ezkl's are. One untimed
+  veriml run on the first model fills numba's disk cache first (``--no-warmup`` skips it),
+  so no timed stage pays JIT compilation. veriml runs from a copy of ``src/veriml`` taken when the run starts
   (``--no-snapshot``: the installed tree), so edits made during a long run do not mix in.
 
 Every stage has a time limit (``--timeout``, default 600 s) and a resident-memory limit
 (``--mem-limit-gb``); a stage that fails, runs out of time or memory ends that tool's run on
-the model and is reported as a failure; the benchmark goes on.
+the model and is reported as a failure; the benchmark goes on. With ``--max-logrows K`` an
+ezkl circuit needing more than 2^K rows is reported as too big before its SRS and setup
+(both grow as 2^logrows); its witness is still made, for ezkl's outputs. Each stage also
+records its CPU seconds (user + system, all threads), which a loaded machine inflates less
+than the wall time.
 
 Accuracy: each tool's outputs against the float reference (onnxruntime on the same input),
 as max |out - ref| / scale with scale = max(output range, largest |output|), the metric of
@@ -40,6 +43,10 @@ Output: a table on stdout and one JSON line per model (``--json``); ratios are
 ezkl / veriml for prove time and prove-stage peak memory. ``--only veriml --reuse-ezkl
 OLD.json`` re-runs only veriml and copies the ezkl results from earlier runs (repeat the
 flag to combine runs; for a model in several, the last file wins).
+
+``--report`` runs nothing: it prints the tables (text and Markdown) of earlier runs, merged
+per model and tool (the last file that ran a tool on a model wins), and ``--json`` writes
+the merge (what ``benchmarks/vs_ezkl_plot.py`` reads).
 
 Internal: ``--worker TOOL STAGE --model DIR --art DIR --result FILE`` runs one stage.
 """
@@ -112,8 +119,8 @@ class Ezkl:
         elif stage == "setup":
             ok = call(ez.setup, self.compiled, self.vk, self.pk, srs_path=self.srs)
         elif stage == "witness":
-            ok = call(ez.gen_witness, self.data, self.compiled, self.witness, vk_path=self.vk,
-                      srs_path=self.srs) is not None
+            keys = {"vk_path": self.vk, "srs_path": self.srs} if os.path.exists(self.vk) else {}
+            ok = call(ez.gen_witness, self.data, self.compiled, self.witness, **keys) is not None
         elif stage == "prove":
             ok = call(ez.prove, self.witness, self.compiled, self.pk, self.proof, srs_path=self.srs) is not None
         elif stage == "verify":
@@ -152,86 +159,6 @@ def _veriml_api():
     except ImportError:
         return None
     return api if all(callable(getattr(api, f, None)) for f in VERIML_STAGES) else None
-
-
-def _float_outputs(program, outs):
-    """Dequantize the output integers by each output tensor's scale."""
-    import numpy as np
-
-    return [np.asarray(o, dtype=np.float64) / 2.0 ** program.tensors[t].scale
-            for t, o in zip(program.outputs, outs)]
-
-
-class VerimlLowLevel:
-    """compile_model -> build_plan -> commit_weights -> prove -> verify; pickled artifacts."""
-
-    name = "veriml.prover.system (low-level)"
-
-    def __init__(self, model_dir, art):
-        self.onnx = os.path.join(model_dir, "network.onnx")
-        self.data = os.path.join(model_dir, "input.json")
-        self.art = art
-        self.proof = os.path.join(art, "proof.bin")
-
-    def _inputs(self, cm):
-        from veriml.onnx.inputs import match_inputs, read_inputs
-
-        arrays = match_inputs(read_inputs(self.data), [s.name for s in cm.inputs])
-        return [a.reshape(s.shape) for a, s in zip(arrays, cm.inputs)]
-
-    def run(self, stage):
-        import pickle
-
-        import numpy as np
-
-        from veriml.prover import system as S
-
-        if stage == "compile":
-            from veriml.onnx import compile_model
-            from veriml.onnx.inputs import read_inputs
-            from veriml.pcs import PcsParams
-            from veriml.prover.plan import build_plan
-
-            t0 = time.perf_counter()
-            cm = compile_model(self.onnx, [read_inputs(self.data)])
-            plan = build_plan(cm.program)
-            params = PcsParams.default()
-            wcm, wpd = S.commit_weights(plan, params)
-            digest = b"\x00" * 32
-            pk = S.ProverKey(plan, params, wpd, wcm, digest)
-            vk = S.VerifierKey(plan, params, wcm, digest)
-            sec = time.perf_counter() - t0
-            with open(os.path.join(self.art, "pk.pickle"), "wb") as f:
-                pickle.dump((cm, pk), f)
-            with open(os.path.join(self.art, "vk.pickle"), "wb") as f:
-                pickle.dump(vk, f)
-            return sec, {"vk_bytes": None, "primitives": len(cm.program.nodes), "columns": len(plan.columns),
-                         "committed_values": int(sum(1 << c.log_size for c in plan.columns))}
-        if stage == "prove":
-            with open(os.path.join(self.art, "pk.pickle"), "rb") as f:
-                cm, pk = pickle.load(f)
-            t0 = time.perf_counter()
-            proof, outs = S.prove(pk, cm.quantize_inputs(self._inputs(cm)))
-            sec = time.perf_counter() - t0
-            with open(self.proof, "wb") as f:
-                f.write(proof)
-            np.savez(os.path.join(self.art, "outputs.npz"), *_float_outputs(cm.program, outs))
-            return sec, {"proof_bytes": len(proof)}
-        if stage == "verify":
-            with open(os.path.join(self.art, "vk.pickle"), "rb") as f:
-                vk = pickle.load(f)
-            with open(self.proof, "rb") as f:
-                proof = f.read()
-            t0 = time.perf_counter()
-            _, outs = S.verify(vk, proof)
-            sec = time.perf_counter() - t0
-            proven = _float_outputs(vk.plan.program, outs)
-            with np.load(os.path.join(self.art, "outputs.npz")) as z:
-                claimed = [z[k] for k in z.files]
-            if len(proven) != len(claimed) or not all(np.array_equal(a, b) for a, b in zip(proven, claimed)):
-                raise RuntimeError("verified outputs differ from the prover's outputs")
-            return sec, {}
-        raise ValueError(stage)
 
 
 class VerimlApi:
@@ -280,9 +207,9 @@ class VerimlApi:
 
 def veriml_backend(model_dir, art):
     api = _veriml_api()
-    if api is not None and not os.environ.get("VS_EZKL_LOW_LEVEL"):
-        return VerimlApi(api, model_dir, art)
-    return VerimlLowLevel(model_dir, art)
+    if api is None:
+        raise RuntimeError("veriml.api with compile/prove/verify not found (pip install -e .)")
+    return VerimlApi(api, model_dir, art)
 
 
 def _cpu_s():
@@ -320,27 +247,15 @@ def worker(args):
 # =========================================================================== parent side
 
 def _rss_mb(pid):
-    """Resident set size of a process and its children, in MB (0 when gone)."""
-    total = 0.0
+    """Resident set size of a process, in MB (0 when gone); Linux /proc."""
     try:
-        import psutil
-
-        p = psutil.Process(pid)
-        for q in [p] + p.children(recursive=True):
-            try:
-                total += q.memory_info().rss
-            except psutil.Error:
-                pass
-        return total / 2**20
-    except Exception:  # noqa: BLE001 - no psutil, or the process is gone
-        try:
-            with open(f"/proc/{pid}/status") as f:
-                for line in f:
-                    if line.startswith("VmRSS:"):
-                        return int(line.split()[1]) / KIB
-        except OSError:
-            pass
-    return total
+        with open(f"/proc/{pid}/status") as f:
+            for line in f:
+                if line.startswith("VmRSS:"):
+                    return int(line.split()[1]) / KIB
+    except OSError:
+        pass
+    return 0.0
 
 
 def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, srs=None):
@@ -458,7 +373,7 @@ def summarize(tool, t):
         rec.pop(k, None)
     key = "version" if tool == "ezkl" else "backend"
     rec[key] = next((r.get(key) for r in t["stages"].values() if r.get(key)), None)
-    for k in ("error_rel", "argmax", "reused", "reused_from"):
+    for k in ("error_rel", "argmax", "reused", "reused_from", "run"):
         if k in t:
             rec[k] = t[k]
     return rec
@@ -489,6 +404,9 @@ def run_ezkl(model_dir, art, args):
                     f"skipped: the circuit needs logrows {logrows} > --max-logrows {args.max_logrows} "
                     f"(SRS, keys and prover memory grow as 2^logrows)")}
                 print(f"  ezkl   setup    SKIPPED (logrows {logrows} > --max-logrows {args.max_logrows})", flush=True)
+                r = spawn_stage("ezkl", "witness", model_dir, art, args.timeout, args.mem_limit_mb)
+                stages["witness"] = r  # needs no keys: ezkl's outputs, for the accuracy column
+                print(f"  ezkl   witness  {_fmt_stage(r)} (outputs only)", flush=True)
                 break
             srs = os.path.join(args.cache, f"kzg{logrows}.srs")
             if not os.path.exists(srs):
@@ -675,7 +593,8 @@ def print_table(recs):
     for r in recs:
         e, v = r.get("ezkl") or {}, r.get("veriml") or {}
         cells = [r["model"], value_cell(e, "logrows", "d"),
-                 stage_cell(e, "setup", ".2f", dict(_SHOWN_AT, settings="setup")), stage_cell(e, "prove", ".2f"), stage_cell(e, "verify", ".3f"),
+                 stage_cell(e, "setup", ".2f", dict(_SHOWN_AT, settings="setup")),
+                 stage_cell(e, "prove", ".2f"), stage_cell(e, "verify", ".3f"),
                  value_cell(e, "prove_peak_mb", ".0f"), value_cell(e, "proof_bytes", "", True),
                  value_cell(e, "pk_bytes", "", True), value_cell(e, "vk_bytes", "", True),
                  value_cell(e, "error_rel", ".1e"),
@@ -762,6 +681,30 @@ def snapshot_env(work):
     return env, dest
 
 
+def merge_runs(paths):
+    """Model records of several --json files: per model and tool, the last file that ran the
+    tool wins (so a re-run of one tool on a few models replaces just those results)."""
+    merged = {}
+    for path in paths:
+        with open(path) as f:
+            for line in f:
+                if not line.strip():
+                    continue
+                r = json.loads(line)
+                m = merged.setdefault(r["model"], {"model": r["model"]})
+                for tool in ("ezkl", "veriml"):
+                    if r.get(tool) and not r[tool].get("reused"):
+                        m[tool] = dict(r[tool], run={"file": os.path.abspath(path), **_run_info(r)})
+                for k in ("reference", "meta"):
+                    m.setdefault(k, r.get(k))
+    return [finish(m) for m in merged.values()]
+
+
+def _run_info(r):
+    meta = r.get("meta") or {}
+    return {"date": meta.get("date"), "argv": meta.get("argv"), "git": meta.get("git")}
+
+
 def load_reuse(path):
     out = {}
     with open(path) as f:
@@ -805,16 +748,20 @@ def main(argv=None):
     ap.add_argument("--art", help=argparse.SUPPRESS)
     ap.add_argument("--result", help=argparse.SUPPRESS)
     ap.add_argument("--srs", help=argparse.SUPPRESS)
-    ap.add_argument("--report", metavar="JSON", help="print the tables of an earlier --json file; run nothing")
+    ap.add_argument("--report", metavar="JSON", nargs="+",
+                    help="run nothing: print the tables of earlier --json files (merged: per model and "
+                         "tool, the last file that has it wins; --json writes the merge)")
     args = ap.parse_args(argv)
     if args.worker:
         return worker(args)
     if args.report:
-        with open(args.report) as f:
-            recs = [finish(json.loads(line)) for line in f if line.strip()]
+        recs = merge_runs(args.report)
         print_table(recs)
         print()
         print(markdown_table(recs))
+        if args.json:
+            with open(args.json, "w") as f:
+                f.writelines(json.dumps(r) + "\n" for r in recs)
         return 0
     if not args.dir:
         ap.error("DIR is required")

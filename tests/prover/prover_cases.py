@@ -265,15 +265,16 @@ CASES = {
 # small models.
 
 
-def program_case(name, build, params=FAST, prove=True) -> Proved:
-    """``build(b)`` emits a program into a fresh Builder and returns the input samples."""
+def program_case(name, build, params=FAST, prove=True, limb_bits=None) -> Proved:
+    """``build(b)`` emits a program into a fresh Builder and returns the input samples;
+    ``limb_bits`` forces the plan's limb width (default: the plan's own choice)."""
     from veriml.quant.builder import Builder
 
     b = Builder()
     build(b)
     program = b.program
     q = [b.values[t][0] for t in program.inputs]
-    plan = build_plan(program)
+    plan = build_plan(program, limb_bits)
     pk, vk = keys(plan, params)
     case = Proved(name, None, plan, params, pk, vk, q, execute(program, q))
     if prove:

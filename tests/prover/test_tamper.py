@@ -12,7 +12,7 @@ from veriml.prover import system as S
 from veriml.prover.context import Context
 from veriml.prover.ops import OPS
 from veriml.prover.ops.base import Filler
-from veriml.prover.refs import LIMB_BITS, LimbedRef
+from veriml.prover.refs import LimbedRef
 
 
 @pytest.fixture(scope="module")
@@ -96,7 +96,7 @@ def _loose_limbs(self, ref: LimbedRef, values, where):
     u = (v - np.int64(ref.offset)).astype(np.uint64) & np.uint64((1 << ref.bits) - 1)
     self.limbed[ref] = u.astype(np.int64) + np.int64(ref.offset)
     for i, c in enumerate(ref.cols):
-        self.columns[c] = (u >> np.uint64(LIMB_BITS * i)) & np.uint64((1 << ref.widths[i]) - 1)
+        self.columns[c] = (u >> np.uint64(ref.limb_bits * i)) & np.uint64((1 << ref.widths[i]) - 1)
 
 
 def _target(program, op, pick):

@@ -22,7 +22,7 @@ from ..iop import fs
 from ..iop import sumcheck as SC
 from ..poly import multilinear as ML
 from .layout import broadcast_point, broadcast_table
-from .refs import LIMB_BITS, ColumnRef, LimbedRef, TensorRef
+from .refs import ColumnRef, LimbedRef, TensorRef
 
 
 def to_arr(point) -> np.ndarray:
@@ -155,7 +155,7 @@ class Context:
             limbs = self.send("limbs", lambda: [mle(self.columns[c], point) for c in ref.cols], len(ref.cols))
             acc = E.ext(ref.offset % E.P)
             for i, v in enumerate(limbs):
-                acc = E.add(acc, E.scale(v, 1 << (LIMB_BITS * i)))
+                acc = E.add(acc, E.scale(v, 1 << (ref.limb_bits * i)))
             if acc != value:
                 self.fail("limb evaluations do not recompose to the claimed value")
             for c, v in zip(ref.cols, limbs):
@@ -170,7 +170,7 @@ class Context:
             limbs = self.send("limbs", lambda: [mle(self.columns[c], point) for c in ref.cols], len(ref.cols))
             acc = E.ext(ref.offset % E.P)
             for i, v in enumerate(limbs):
-                acc = E.add(acc, E.scale(v, 1 << (LIMB_BITS * i)))
+                acc = E.add(acc, E.scale(v, 1 << (ref.limb_bits * i)))
             for c, v in zip(ref.cols, limbs):
                 self.col_claims.append((c, list(point), v))
             return acc

@@ -39,7 +39,7 @@ degree 2); if some witness tuple is not a table row it fails except with probabi
 <= 2 (N_tot + T_tot)/|F| (Schwartz-Zippel), plus the batched GKR's error
 (gkr.py: (4 n + 3 n(n-1)/2)/|F| for two trees of at most n layers). For 2^20 rows:
 about 2^-106. Distinct tags keep the segments apart (a 7-bit limb cannot match a row of the
-16-bit table). Values are field elements, so x in [0, 2^w) holds as integers.
+w-bit table). Values are field elements, so x in [0, 2^w) holds as integers.
 """
 
 from __future__ import annotations

@@ -15,7 +15,10 @@ import numpy as np
 
 from ..errors import ModelError
 from .layout import Layout
-from .refs import ColumnRef, LimbedRef, limb_widths
+from .refs import LIMB_BITS, ColumnRef, LimbedRef, limb_widths
+
+LIMB_BITS_RANGE = range(2, 21)  # limb widths the plan may choose from
+COLUMN_COST = 32  # per committed column, in committed values: its claims, openings and bookkeeping
 
 
 @dataclass(frozen=True)
@@ -37,6 +40,8 @@ class Plan:
     node_data: dict = field(default_factory=dict)  # node.out -> op-specific structure
     out_refs: dict = field(default_factory=dict)  # tensor id -> ColumnRef/LimbedRef (committed outputs)
     weight_tids: list = field(default_factory=list)  # const tensors, in weight-commitment order
+    limb_bits: int = LIMB_BITS  # width of every range-checked limb (one per plan)
+    limb_requests: list = field(default_factory=list)  # (log_size, bits) of every limbed value
 
     # ------------------------------------------------------------ declarations
 
@@ -51,12 +56,13 @@ class Plan:
         """A value in [offset, offset + 2^bits), committed as range-checked limbs."""
         if bits > 63:
             raise ModelError(f"{name}: a {bits}-bit range check does not fit the field")
+        self.limb_requests.append((int(log_size), max(int(bits), 1)))
         cols = []
-        for i, w in enumerate(limb_widths(bits)):
+        for i, w in enumerate(limb_widths(bits, self.limb_bits)):
             ref = self.column(f"{name}.limb{i}", log_size, "limb")
             self.range_uses.setdefault(w, []).append(ref.col)
             cols.append(ref.col)
-        return LimbedRef(tuple(cols), int(offset), max(int(bits), 1))
+        return LimbedRef(tuple(cols), int(offset), max(int(bits), 1), self.limb_bits)
 
     def lookup(self, key, attrs, x: ColumnRef, y: ColumnRef) -> None:
         self.lookup_uses.setdefault(key, []).append((x.col, y.col))
@@ -76,17 +82,48 @@ def bits_for(span: int) -> int:
     return max(int(span), 0).bit_length() or 1
 
 
-def build_plan(program) -> Plan:
+def range_check_cost(requests, w: int) -> int:
+    """Committed values (and LogUp rows) the range checks of ``requests`` ((log_size, bits)
+    pairs) cost with ``w``-bit limbs: every limb column, plus one multiplicity column per
+    distinct limb width, plus ``COLUMN_COST`` per column."""
+    cost, widths = 0, set()
+    for log_size, bits in requests:
+        ws = limb_widths(bits, w)
+        widths.update(ws)
+        cost += len(ws) * ((1 << log_size) + COLUMN_COST)
+    return cost + sum((1 << v) + COLUMN_COST for v in widths)
+
+
+def choose_limb_bits(requests) -> int:
+    """The limb width with the least :func:`range_check_cost` (the widest on a tie): a tiny
+    model range-checks 4-bit limbs against a 16-row table instead of 16-bit limbs against a
+    65,536-row one; a large one keeps wide limbs."""
+    if not requests:
+        return LIMB_BITS
+    return min(LIMB_BITS_RANGE, key=lambda w: (range_check_cost(requests, w), -w))
+
+
+def build_plan(program, limb_bits: int | None = None) -> Plan:
+    """The plan of ``program``; the limb width is :func:`choose_limb_bits` of the range checks
+    the ops declare (found by a first pass at the default width) unless given."""
     from .ops import OPS
 
-    layouts = [Layout(tuple(int(d) for d in t.shape)) for t in program.tensors]
-    plan = Plan(program, layouts)
-    for node in program.nodes:
-        op = OPS.get(node.op)
-        if op is None:
-            raise ModelError(f"node {node.origin or node.out}: primitive {node.op!r} has no prover")
-        op.setup(node, plan)
-    plan.finish()
+    def setup(w):
+        layouts = [Layout(tuple(int(d) for d in t.shape)) for t in program.tensors]
+        plan = Plan(program, layouts, limb_bits=w)
+        for node in program.nodes:
+            op = OPS.get(node.op)
+            if op is None:
+                raise ModelError(f"node {node.origin or node.out}: primitive {node.op!r} has no prover")
+            op.setup(node, plan)
+        plan.finish()
+        return plan
+
+    plan = setup(limb_bits or LIMB_BITS)
+    if limb_bits is None:
+        best = choose_limb_bits(plan.limb_requests)
+        if best != plan.limb_bits:
+            plan = setup(best)
     return plan
 
 

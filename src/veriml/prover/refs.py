@@ -9,16 +9,17 @@ A claim "the multilinear extension of X at point r is v" ends up in one of three
   dimensions it has.
 * :class:`ColumnRef` — a column of the witness commitment: the claim goes to the
   batched opening at the end.
-* :class:`LimbedRef` — a range-checked value committed as 16-bit limbs,
-  ``value = sum_i 2^(16 i) limb_i + offset`` (every limb range-checked by LogUp): the
-  prover sends the limb evaluations, the verifier recomposes them.
+* :class:`LimbedRef` — a range-checked value committed as ``w``-bit limbs,
+  ``value = sum_i 2^(w i) limb_i + offset`` (every limb range-checked by LogUp): the
+  prover sends the limb evaluations, the verifier recomposes them. The limb width ``w`` is
+  one per plan, chosen from the program (:func:`veriml.prover.plan.build_plan`).
 """
 
 from __future__ import annotations
 
 from dataclasses import dataclass
 
-LIMB_BITS = 16
+LIMB_BITS = 16  # the default limb width (the plan picks its own, see plan.choose_limb_bits)
 
 
 @dataclass(frozen=True)
@@ -38,14 +39,15 @@ class LimbedRef:
     cols: tuple  # limb column indices, least significant first
     offset: int
     bits: int
+    limb_bits: int = LIMB_BITS
 
     @property
     def widths(self) -> tuple:
-        return limb_widths(self.bits)
+        return limb_widths(self.bits, self.limb_bits)
 
 
-def limb_widths(bits: int) -> tuple:
-    """Widths of the limbs of a ``bits``-bit range check: 16, 16, ..., rest (>= 1)."""
+def limb_widths(bits: int, limb_bits: int = LIMB_BITS) -> tuple:
+    """Widths of the limbs of a ``bits``-bit range check: w, w, ..., rest (>= 1)."""
     bits = max(int(bits), 1)
-    full, rest = divmod(bits, LIMB_BITS)
-    return (LIMB_BITS,) * full + ((rest,) if rest else ())
+    full, rest = divmod(bits, limb_bits)
+    return (limb_bits,) * full + ((rest,) if rest else ())

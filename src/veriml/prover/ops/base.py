@@ -25,7 +25,7 @@ from ...errors import ModelError, ProofError
 from ...field import from_int
 from ...iop.ext import P
 from ...ir.execute import PRIMITIVES
-from ..refs import LIMB_BITS, ColumnRef, LimbedRef, TensorRef
+from ..refs import ColumnRef, LimbedRef, TensorRef
 
 
 class Op:
@@ -96,7 +96,7 @@ class Filler:
         u = shifted.astype(np.uint64)
         for i, c in enumerate(ref.cols):
             w = ref.widths[i]
-            self.columns[c] = (u >> np.uint64(LIMB_BITS * i)) & np.uint64((1 << w) - 1)
+            self.columns[c] = (u >> np.uint64(ref.limb_bits * i)) & np.uint64((1 << w) - 1)
 
 
 # ------------------------------------------------------------ integer soundness at plan time
