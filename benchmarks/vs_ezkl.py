@@ -1,7 +1,7 @@
 """Side-by-side benchmark against ezkl: the same ONNX models and inputs through both provers.
 
     python benchmarks/vs_ezkl.py DIR [MODEL ...] [--timeout S] [--json OUT]
-        [--reps N] [--only {ezkl,veriml}] [--reuse-ezkl JSON] [--work DIR] [--cache DIR]
+        [--reps N] [--warm N] [--only {ezkl,veriml}] [--reuse-ezkl JSON] [--work DIR] [--cache DIR]
         [--max-logrows K] [--mem-limit-gb G]
     python benchmarks/vs_ezkl.py --report RUN.json [MORE.json ...] [--json MERGED.json]
 
@@ -22,9 +22,15 @@ in the JSON too):
 * veriml: ``compile`` (quantize, lower, plan, commit the weights, write vk.bin/pk.bin),
   ``prove``, ``verify``, through ``veriml.compile/prove/verify`` (what the CLI verbs run);
   keys and proofs are read from disk inside the timed call, as ezkl's are. One untimed
-  veriml run on the first model fills numba's disk cache first (``--no-warmup`` skips it),
-  so no timed stage pays JIT compilation. veriml runs from a copy of ``src/veriml`` taken when the run starts
+  veriml run on every model fills numba's disk cache first (``--no-warmup`` skips it),
+  so no timed stage pays JIT compilation (a user pays it once per machine, see
+  ``prove_bench.py``'s cold column). veriml runs from a copy of ``src/veriml`` taken when the run starts
   (``--no-snapshot``: the installed tree), so edits made during a long run do not mix in.
+
+Warm prove: the prove process proves ``--warm`` more times after the timed prove (default
+1) and reports their median as ``prove_warm_s``, for both tools: what a long-lived prover (a
+service calling the Python API) pays per proof once start-up costs are paid (for veriml:
+numba's runtime and kernels loaded from its cache, about half a second).
 
 Every stage has a time limit (``--timeout``, default 600 s) and a resident-memory limit
 (``--mem-limit-gb``); a stage that fails, runs out of time or memory ends that tool's run on
@@ -77,6 +83,7 @@ EZKL_STAGES = ("settings", "compile", "setup", "witness", "prove", "verify")
 VERIML_STAGES = ("compile", "prove", "verify")
 KIB = 1024.0
 WORKER_SCRIPT = str(Path(__file__).resolve())  # main() points it at a copy taken at start
+WARM_REPS = 1  # extra proves per prove process, timed as the "warm" prove (main() sets --warm)
 
 
 # =========================================================================== worker side
@@ -237,6 +244,12 @@ def worker(args):
         cpu0 = _cpu_s()
         sec, extra = tool.run(args.worker[1])
         rec.update(extra, ok=True, time_s=sec, cpu_s=_cpu_s() - cpu0)
+        if args.worker[1] == "prove" and args.warm:
+            # the same prove again in this process: a long-lived prover (a service using the
+            # Python API) pays start-up costs (numba's runtime, kernels loaded from cache) once
+            warm = [tool.run("prove")[0] for _ in range(args.warm)]
+            rec["warm_s"] = statistics.median(warm)
+            rec["warm_runs"] = warm
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which goes on
         rec["error"] = f"{type(e).__name__}: {e}"[:500]
     with open(args.result, "w") as f:
@@ -269,6 +282,8 @@ def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, sr
         os.unlink(result)
     cmd = [sys.executable, WORKER_SCRIPT, "--worker", tool, stage, "--model", str(model_dir),
            "--art", art, "--result", result] + (["--srs", srs] if srs else [])
+    if stage == "prove" and WARM_REPS:
+        cmd += ["--warm", str(WARM_REPS)]
     load = os.getloadavg()[0]
     t0 = time.perf_counter()
     with open(log, "w") as logf:
@@ -357,6 +372,8 @@ def _tool_summary(stages, names):
         out[f"{s}_s"] = r.get("time_s")
         out[f"{s}_cpu_s"] = r.get("cpu_s")
         out[f"{s}_peak_mb"] = r.get("peak_mb")
+        if r.get("warm_s") is not None:
+            out[f"{s}_warm_s"] = r["warm_s"]
         for k in ("logrows", "pk_bytes", "vk_bytes", "proof_bytes", "proof_file_bytes", "backend", "version",
                   "primitives", "committed_values"):
             if r.get(k) is not None:
@@ -384,11 +401,13 @@ def finish(rec):
     for tool in ("ezkl", "veriml"):
         if rec.get(tool):
             rec[tool] = summarize(tool, rec[tool])
-    rec.pop("prove_time_ratio", None)
-    rec.pop("prove_mem_ratio", None)
+    for k in ("prove_time_ratio", "prove_mem_ratio", "warm_prove_time_ratio"):
+        rec.pop(k, None)
     e, v = rec.get("ezkl"), rec.get("veriml")
     if e and v and e["ok"] and v["ok"]:
         rec["prove_time_ratio"] = e["prove_s"] / v["prove_s"]
+        if e.get("prove_warm_s") and v.get("prove_warm_s"):
+            rec["warm_prove_time_ratio"] = e["prove_warm_s"] / v["prove_warm_s"]
         rec["prove_mem_ratio"] = e["prove_peak_mb"] / v["prove_peak_mb"]
     return rec
 
@@ -573,6 +592,11 @@ def _medians(recs):
     return both, mem
 
 
+def _warm_median(recs):
+    w = [r["warm_prove_time_ratio"] for r in recs if r.get("warm_prove_time_ratio") is not None]
+    return (statistics.median(w), len(w)) if w else (None, 0)
+
+
 def failures(recs):
     """Lines naming every failure: tool, model, stage, reason."""
     out = []
@@ -609,6 +633,9 @@ def print_table(recs):
     if both:
         print(f"\nmedian ezkl/veriml prove time over the {len(both)} models both finish: "
               f"{statistics.median(both):.2f}x; prove-stage peak memory: {statistics.median(mem):.2f}x")
+    wm, wn = _warm_median(recs)
+    if wm is not None:
+        print(f"median ezkl/veriml warm prove time (repeated in one process) over {wn} models: {wm:.2f}x")
     for line in failures(recs):
         print(line)
 
@@ -618,8 +645,9 @@ def markdown_table(recs):
     failures."""
     time_rows = ["| model | ezkl logrows | ezkl calibrate s | ezkl setup s | ezkl prove s (CPU s) | ezkl verify s "
                  "| veriml compile s | veriml prove s (CPU s) | veriml verify s | prove time ezkl/veriml "
-                 "| ezkl prove peak MB | veriml prove peak MB | prove memory ezkl/veriml |",
-                 "|---" + "|--:" * 12 + "|"]
+                 "| ezkl prove peak MB | veriml prove peak MB | prove memory ezkl/veriml "
+                 "| ezkl warm prove s | veriml warm prove s | warm prove time ezkl/veriml |",
+                 "|---" + "|--:" * 15 + "|"]
     size_rows = ["| model | ezkl proof | ezkl pk | ezkl vk | veriml proof | veriml pk | veriml vk "
                  "| ezkl error | veriml error |", "|---" + "|--:" * 8 + "|"]
     for r in recs:
@@ -629,7 +657,9 @@ def markdown_table(recs):
                stage_cell(e, "verify", ".3f"), stage_cell(v, "compile", ".2f"),
                stage_cell(v, "prove", ".2f") + _cpu_note(v, ".2f"), stage_cell(v, "verify", ".3f"),
                value_cell(r, "prove_time_ratio", ".2f"), value_cell(e, "prove_peak_mb", ".0f"),
-               value_cell(v, "prove_peak_mb", ".0f"), value_cell(r, "prove_mem_ratio", ".2f")]
+               value_cell(v, "prove_peak_mb", ".0f"), value_cell(r, "prove_mem_ratio", ".2f"),
+               value_cell(e, "prove_warm_s", ".2f"), value_cell(v, "prove_warm_s", ".3f"),
+               value_cell(r, "warm_prove_time_ratio", ".1f")]
         time_rows.append("| " + " | ".join(row) + " |")
         row = [r["model"]] + [value_cell(t, k, "", True) for t in (e, v)
                               for k in ("proof_bytes", "pk_bytes", "vk_bytes")]
@@ -728,6 +758,9 @@ def main(argv=None):
     ap.add_argument("--all", action="store_true", help="every model folder under DIR")
     ap.add_argument("--timeout", type=float, default=600.0, help="seconds per stage (600)")
     ap.add_argument("--reps", type=int, default=1, help="runs of prove and verify, median reported (1)")
+    ap.add_argument("--warm", type=int, default=1,
+                    help="proves repeated in the prove process after the timed one, median reported as "
+                         "the warm prove time (1; 0: none)")
     ap.add_argument("--max-logrows", type=int, default=None,
                     help="report ezkl circuits needing more rows than 2^K as too large, without setup")
     ap.add_argument("--srs-timeout", type=float, default=7200.0, help="seconds to make one SRS (7200)")
@@ -775,7 +808,8 @@ def main(argv=None):
         print(f"not found under {args.dir}: {' '.join(missing)}", file=sys.stderr)
     os.makedirs(args.work, exist_ok=True)
     os.makedirs(args.cache, exist_ok=True)
-    global WORKER_SCRIPT  # workers run a copy, so editing this file during a run is safe
+    global WORKER_SCRIPT, WARM_REPS  # workers run a copy, so editing this file during a run is safe
+    WARM_REPS = args.warm
     WORKER_SCRIPT = os.path.join(args.work, "_vs_ezkl_worker.py")
     shutil.copyfile(__file__, WORKER_SCRIPT)
     if args.no_snapshot:
@@ -789,7 +823,8 @@ def main(argv=None):
     for path in args.reuse_ezkl or []:
         reuse.update(load_reuse(path))
     meta = {"date": time.strftime("%Y-%m-%d %H:%M:%S %Z"), "machine": machine(), "git": git_state(),
-            "argv": sys.argv, "timeout_s": args.timeout, "reps": args.reps, "max_logrows": args.max_logrows}
+            "argv": sys.argv, "timeout_s": args.timeout, "reps": args.reps, "warm": args.warm,
+            "max_logrows": args.max_logrows, "python": sys.executable}
     try:
         import ezkl
 
@@ -799,16 +834,17 @@ def main(argv=None):
             ap.error("ezkl is not installed: pip install ezkl (or --only veriml)")
     print(f"# {meta['date']}  {meta['machine']}  veriml {meta['git']}  ezkl {meta.get('ezkl_version')}", flush=True)
     if args.only != "ezkl" and not args.no_warmup and dirs:
-        warm = os.path.join(args.work, "_warmup")
-        shutil.rmtree(warm, ignore_errors=True)
-        os.makedirs(warm)
         t0 = time.perf_counter()
-        for stage in VERIML_STAGES:
-            r = spawn_stage("veriml", stage, dirs[0], warm, args.timeout, args.mem_limit_mb, env=env)
-            if not r["ok"]:
-                break
-        print(f"# veriml warm-up on {os.path.basename(dirs[0])}: {time.perf_counter() - t0:.1f} s (untimed)",
-              flush=True)
+        for d in dirs:  # every model: kernels and signatures differ with the model's size
+            warm = os.path.join(args.work, "_warmup", os.path.basename(d))
+            shutil.rmtree(warm, ignore_errors=True)
+            os.makedirs(warm)
+            for stage in VERIML_STAGES:
+                r = spawn_stage("veriml", stage, d, warm, args.timeout, args.mem_limit_mb, env=env)
+                if not r["ok"]:
+                    break
+        print(f"# veriml warm-up (every model once, fills numba's cache): "
+              f"{time.perf_counter() - t0:.1f} s (untimed)", flush=True)
     recs = []
     out = open(args.json, "w") if args.json else None
     try:

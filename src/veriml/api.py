@@ -92,7 +92,7 @@ def quantize_inputs(program, inputs, where: str = "input") -> list:
     """Model inputs (any form of :func:`read_model_inputs`) -> int64 arrays of the program,
     checked against the model's shapes and declared ranges."""
     from .onnx.inputs import match_inputs
-    from .onnx.load import CompiledModel, InputSpec
+    from .onnx.compiled import CompiledModel, InputSpec
 
     specs = [InputSpec(t.name, tuple(t.shape), t.scale, t.kind, t.lo, t.hi)
              for t in (program.tensors[i] for i in program.inputs)]

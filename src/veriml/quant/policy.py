@@ -20,7 +20,7 @@ import math
 
 import numpy as np
 
-W_BITS = 16
+W_BITS = 20
 A_BITS = 20
 S_MAX_ACT = 20
 S_CAP = 40
