@@ -4,7 +4,8 @@
 
 Log-scale seconds. A tool that ran out of time while proving gets a hatched bar up to the
 time limit (a lower bound); one that stopped earlier (failed, timed out, out of memory) a
-hatched stub at the bottom labelled with the stage it stopped at.
+hatched stub at the bottom labelled with the stage it stopped at. A black bar across a tool's
+bar marks its warm prove time (the same proof again in the same process, ``--warm``).
 """
 
 from __future__ import annotations
@@ -56,6 +57,7 @@ def plot(recs, out, title=None):
     names = [r["model"] for r in recs]
     times = {tool: [prove_time(r, tool) for r in recs] for tool, _, _ in TOOLS}
     ok = [s or lim for tool in times for s, _, lim in times[tool] if s or lim]
+    ok += [r[t]["prove_warm_s"] for r in recs for t, _, _ in TOOLS if (r.get(t) or {}).get("prove_warm_s")]
     lo = 10 ** np.floor(np.log10(min(ok) / 2)) if ok else 0.01
     hi = 10 ** np.ceil(np.log10(max(ok) * 4)) if ok else 1000
     x = np.arange(len(names))
@@ -74,6 +76,11 @@ def plot(recs, out, title=None):
             elif why != "not run":
                 ax.bar(xi, lo * 1.8, width, bottom=lo, color="white", edgecolor=color, hatch="///")
                 ax.text(xi, lo * 3.2, why, ha="center", va="bottom", fontsize=7, color="#b00000", rotation=90)
+        warm = [(xi, (r.get(tool) or {}).get("prove_warm_s")) for xi, r in zip(xs, recs)]
+        warm = [(xi, w) for xi, w in warm if w]
+        if warm:
+            ax.scatter([xi for xi, _ in warm], [w for _, w in warm], marker="_", s=260, linewidths=2.2,
+                       color="black", zorder=3, label="warm prove (again in the same process)" if i else None)
     ax.set_yscale("log")
     ax.set_ylim(lo, hi)
     ax.set_xticks(x)
@@ -83,7 +90,9 @@ def plot(recs, out, title=None):
     if title is None:
         title = "Prove time per model, same ONNX file and input"
         if ratios:
-            title += f" (median ezkl/veriml: {statistics.median(ratios):.2f}x over {len(ratios)} models)"
+            title += f" (median ezkl/veriml: {statistics.median(ratios):.2f}x over {len(ratios)} models"
+            warm = [r["warm_prove_time_ratio"] for r in recs if r.get("warm_prove_time_ratio") is not None]
+            title += f"; warm: {statistics.median(warm):.0f}x)" if warm else ")"
     ax.set_title(title, fontsize=10)
     ax.grid(axis="y", which="both", alpha=0.3)
     ax.legend(loc="upper left", fontsize=8)

@@ -296,10 +296,12 @@ def build_wide_div(b):
 
 
 def build_clamp(b):
-    """A clamp whose width hi - lo + 1 is not a power of two, inputs on both sides."""
+    """Clamps whose width hi - lo + 1 is not a power of two ([-5, 9]) and is one ([-8, 7]),
+    inputs on both sides."""
     x = np.array([[-20, -6, -5, 0], [9, 10, 11, 20]], dtype=np.int64)
     t = b.input([x], 0, -20, 20, "x", "int")
     b.output(b.emit("clamp", [t], {"lo": -5, "hi": 9}), "y")
+    b.output(b.emit("clamp", [t], {"lo": -8, "hi": 7}), "y8")
 
 
 def build_scalars(b):

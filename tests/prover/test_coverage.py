@@ -41,6 +41,8 @@ def test_every_primitive_and_variant_is_covered(cases):
             seen.add(("lookup", a["fn"]))
         elif node.op == "sum":
             seen.add(("sum", "keepdims" if a["keepdims"] else "drop"))
+        elif node.op == "clamp":
+            seen.add(("clamp", "pow2" if c.plan.node_data[node.out][3] is None else "u"))
         elif node.op == "rescale" and 0 < a["k"] <= 62:
             seen.add(("rescale", "k"))
         if any(len(c.program.tensors[t].shape) == 0 for t in (node.out, *node.inputs)):
@@ -51,7 +53,7 @@ def test_every_primitive_and_variant_is_covered(cases):
     want |= {("conv", v) for v in ("1d", "2d", "groups", "strides", "dilations", "pads")}
     want |= {("matmul", v) for v in ("2d", "batched", "broadcast")}
     want |= {("lookup", f) for f in ("sigmoid", "tanh", "exp", "erf", "phi")}
-    want |= {("sum", "keepdims"), ("sum", "drop"), ("rescale", "k")}
+    want |= {("sum", "keepdims"), ("sum", "drop"), ("rescale", "k"), ("clamp", "pow2"), ("clamp", "u")}
     missing = want - seen
     assert not missing, sorted(map(str, missing))
     assert any(k[0] == "scalar" for k in seen if isinstance(k, tuple))

@@ -264,12 +264,15 @@ def test_wrong_witness_column_rejected(cases, monkeypatch, op, case, sel, col):
 # ------------------------------------------------------------ attacks on specific relations
 
 
-def test_clamp_unclamped_value_rejected(cases, monkeypatch):
+@pytest.mark.parametrize("lo", [-5, -8], ids=["clamp[-5,9]", "clamp[-8,7]"])
+def test_clamp_unclamped_value_rejected(cases, monkeypatch, lo):
     """clamp to [-5, 9] (y committed as 4-bit limbs of y + 5, i.e. y in [-5, 10]): for
     x = 10 the prover claims y = 10 with a = b = 0, which satisfies x = y - a + b,
-    a (y - lo) = 0 and b (hi - y) = 0. Only the upper range check u = hi - y >= 0 stops it."""
+    a (y - lo) = 0 and b (hi - y) = 0. Only the upper range check u = hi - y >= 0 stops it.
+    clamp to [-8, 7] (a power-of-two width, no u): the 4-bit limbs of y + 8 stop it."""
     c = cases.get("clamp")
-    node = _target(c.program, "clamp", lambda n: True)
+    node = _target(c.program, "clamp", lambda n: n.attrs["lo"] == lo)
+    assert (c.plan.node_data[node.out][3] is None) == (lo == -8)
     x = c.q[0]
     pos = int(c.plan.layout(node.out).padded_index()[int(np.flatnonzero(x.reshape(-1) == 10)[0])])
     impl = OPS["clamp"]

@@ -84,7 +84,8 @@ def requant(b, t):
     if m > 0:
         lim = 2.0 ** (ceil_log2(m) + policy.CLAMP_HEADROOM_BITS + target)
         if lim < 2.0**(LIMIT_BITS - 2) and y.bound > lim:
-            y = b.emit("clamp", [y], {"lo": -int(lim), "hi": int(lim)})
+            # [-lim, lim - 1]: a power-of-two width, proven by one range check (prover/ops/compare.py)
+            y = b.emit("clamp", [y], {"lo": -int(lim), "hi": int(lim) - 1})
     extra = bits(y.bound) - policy.ACT_BOUND_BITS
     if extra > 0:
         y = to_scale(b, y, y.scale - extra)

@@ -81,7 +81,9 @@ class Clamp(Op):
     y in [lo, hi]), a, b >= 0 (range-checked), x = y - a + b, a (y - lo) = 0 and
     b (hi - y) = 0. If x < lo then a > 0 forces y = lo; if x > hi then b > 0 forces y = hi;
     if a = b = 0 then y = x, which is in [lo, hi] (without u, y could be any value of its
-    limb range [lo, lo + 2^bits) above hi, e.g. an unclamped x)."""
+    limb range [lo, lo + 2^bits) above hi, e.g. an unclamped x). When hi - lo + 1 = 2^bits
+    (the saturating clamps the front-end inserts) the limb range is exactly [lo, hi] and u is
+    left out."""
 
     committed = True
 
@@ -92,12 +94,13 @@ class Clamp(Op):
             raise ModelError(f"{_where(node)}: empty clamp interval [{lo}, {hi}]")
         n = plan.layout(node.out).num_vars
         y = plan.limbed(_name(node, "y"), n, bits_for(hi - lo), lo)
-        u = plan.limbed(_name(node, "u"), n, bits_for(hi - lo))
+        u = None if pow2_width(lo, hi) else plan.limbed(_name(node, "u"), n, bits_for(hi - lo))
         a = plan.limbed(_name(node, "a"), n, bits_for(max(lo - x.lo, 0)))
         b = plan.limbed(_name(node, "b"), n, bits_for(max(x.hi - hi, 0)))
         no_wrap(node, "x - y + a - b", lin((1, interval(x)), (-1, (lo, hi)), (1, limb_interval(a)),
                                            (-1, limb_interval(b))))
-        no_wrap(node, "u + y - hi", lin((1, limb_interval(u)), (1, limb_interval(y)), -hi))
+        if u is not None:
+            no_wrap(node, "u + y - hi", lin((1, limb_interval(u)), (1, limb_interval(y)), -hi))
         plan.out_refs[node.out] = y
         plan.node_data[node.out] = (y, a, b, u)
 
@@ -106,7 +109,8 @@ class Clamp(Op):
         x = xs[0]
         lo, hi = int(node.attrs["lo"]), int(node.attrs["hi"])
         filler.limbs(y, out, _where(node))
-        filler.limbs(u, hi - out, _where(node))
+        if u is not None:
+            filler.limbs(u, hi - out, _where(node))
         filler.limbs(a, (lo - x).clip(min=0), _where(node))
         filler.limbs(b, (x - hi).clip(min=0), _where(node))
 
@@ -114,14 +118,21 @@ class Clamp(Op):
         y, a, b, u = ctx.plan.node_data[node.out]
         lo, hi = int(node.attrs["lo"]), int(node.attrs["hi"])
         rho = ctx.challenge_point("clamp/rho", ctx.plan.layout(node.out).num_vars)
-        vy, va, vb, vu = ctx.eval(y, rho), ctx.eval(a, rho), ctx.eval(b, rho), ctx.eval(u, rho)
-        if E.add(vu, vy) != E.ext(hi % E.P):
+        vy, va, vb = ctx.eval(y, rho), ctx.eval(a, rho), ctx.eval(b, rho)
+        if u is not None and E.add(ctx.eval(u, rho), vy) != E.ext(hi % E.P):
             ctx.fail("clamp: y + u != hi")
         ctx.bind(operand(ctx.plan, node, 0), rho, E.add(E.sub(vy, va), vb))
         mu = ctx.challenge("clamp/mu")
         # a y - lo a + mu hi b - mu b y = 0
         zerocheck(ctx, node, [a, y, b], [(1, (0, 1)), (E.ext(-lo % E.P), (0,)),
                                           (E.scale(mu, hi % E.P), (2,)), (E.neg(mu), (2, 1))])
+
+
+def pow2_width(lo: int, hi: int) -> bool:
+    """hi - lo + 1 is a power of two: a (bits_for(hi - lo))-bit range check of y - lo is
+    exactly lo <= y <= hi."""
+    w = hi - lo + 1
+    return w > 0 and w & (w - 1) == 0
 
 
 class Cmp(Op):
