@@ -8,8 +8,8 @@ and one ``*input*.json`` (the bundled demo, ``src/veriml/data``). Default models
 bundled demo CNN.
 
 Every stage (compile, prove, verify) runs in its own Python process, so the process's
-``getrusage(RUSAGE_SELF).ru_maxrss`` is that stage's peak memory (interpreter and imports
-included; the post-import baseline is reported too). Three kinds of time are reported:
+peak resident memory (``VmHWM``, see ``peak_rss_mb``) is that stage's peak memory
+(interpreter and imports included; the post-import baseline is reported too). Three kinds of time are reported:
 
 * ``cold``: one fresh process with ``NUMBA_CACHE_DIR`` pointed at a new empty directory, so
   every numba kernel the stage touches is JIT-compiled (what the very first run after
@@ -240,9 +240,24 @@ def backend():
     return Api(api) if api is not None else LowLevel()
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: ``VmHWM`` (Linux; counted from this
+    program's ``exec``). ``getrusage``'s ``ru_maxrss`` is not used for that: Linux carries the
+    peak of the process image that ran before ``exec`` over into it, so a child started by a
+    200 MB parent would report at least 200 MB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _rusage():
     ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_maxrss / MB, ru.ru_utime + ru.ru_stime
+    return peak_rss_mb(), ru.ru_utime + ru.ru_stime
 
 
 def run_stage(stage, model_dir, art, runs):

@@ -219,6 +219,21 @@ def veriml_backend(model_dir, art):
     return VerimlApi(api, model_dir, art)
 
 
+def peak_rss_mb() -> float:
+    """This process's peak resident memory in MB: ``VmHWM`` (Linux; counted from this
+    program's ``exec``). ``getrusage``'s ``ru_maxrss`` is not used for that: Linux carries the
+    peak of the process image that ran before ``exec`` over into it, so a child started by a
+    200 MB parent would report at least 200 MB."""
+    try:
+        with open("/proc/self/status") as f:
+            for line in f:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024.0
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
+
+
 def _cpu_s():
     """User + system CPU seconds of this process so far, all threads."""
     ru = resource.getrusage(resource.RUSAGE_SELF)
@@ -252,6 +267,7 @@ def worker(args):
             rec["warm_runs"] = warm
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which goes on
         rec["error"] = f"{type(e).__name__}: {e}"[:500]
+    rec["hwm_mb"] = peak_rss_mb()
     with open(args.result, "w") as f:
         json.dump(rec, f)
     return 0 if rec["ok"] else 1
@@ -274,8 +290,10 @@ def _rss_mb(pid):
 def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, srs=None):
     """Run one stage in a fresh process with a time and memory limit.
 
-    Returns a record: ok, time_s (inside the process), wall_s, peak_mb (``wait4`` maxrss),
-    error, plus what the worker reported."""
+    Returns a record: ok, time_s (inside the process), wall_s, peak_mb (the worker's own
+    ``VmHWM``; for a killed worker the largest resident size sampled while it ran), error,
+    plus what the worker reported. ``maxrss_mb`` keeps ``wait4``'s ``ru_maxrss``, which on
+    Linux also counts this parent's resident size at the fork (see ``peak_rss_mb``)."""
     result = os.path.join(art, f".{tool}-{stage}.result.json")
     log = os.path.join(art, f"{tool}-{stage}.log")
     if os.path.exists(result):
@@ -288,15 +306,17 @@ def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, sr
     t0 = time.perf_counter()
     with open(log, "w") as logf:
         proc = subprocess.Popen(cmd, stdout=logf, stderr=subprocess.STDOUT, env=env, start_new_session=True)
-        killed, status, ru = None, 0, None
+        killed, status, ru, sampled = None, 0, None, 0.0
         while True:
             pid, status, ru = os.wait4(proc.pid, os.WNOHANG)
             if pid:
                 break
             elapsed = time.perf_counter() - t0
+            rss = _rss_mb(proc.pid)
+            sampled = max(sampled, rss)
             if elapsed > timeout:
                 killed = f"time limit: over {timeout:g} s"
-            elif mem_limit_mb and _rss_mb(proc.pid) > mem_limit_mb:
+            elif mem_limit_mb and rss > mem_limit_mb:
                 killed = f"memory limit: over {mem_limit_mb / KIB:g} GB resident"
             if killed:
                 try:
@@ -308,14 +328,16 @@ def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, sr
             time.sleep(0.05 if elapsed < 5 else 0.25)
         proc.returncode = os.waitstatus_to_exitcode(status)
     wall = time.perf_counter() - t0
-    rec = {"stage": stage, "ok": False, "wall_s": round(wall, 3), "peak_mb": round(ru.ru_maxrss / KIB, 1),
-           "load1": round(load, 2)}
+    rec = {"stage": stage, "ok": False, "wall_s": round(wall, 3), "peak_mb": round(sampled, 1),
+           "maxrss_mb": round(ru.ru_maxrss / KIB, 1), "load1": round(load, 2)}
     if killed:
         rec["error"] = killed
         return rec
     try:
         with open(result) as f:
             rec.update(json.load(f))
+        if rec.get("hwm_mb"):
+            rec["peak_mb"] = round(rec["hwm_mb"], 1)
     except (OSError, ValueError):
         rec["error"] = f"exit status {proc.returncode}: " + _tail(log)
     if not rec["ok"] and "error" not in rec:
