@@ -75,6 +75,8 @@ import tempfile
 import time
 from pathlib import Path
 
+from peakmem import peak_rss_mb  # noqa: E402 - beside this script (main() copies it next to the worker)
+
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_MODELS = ["1l_mlp", "2l_relu_fc", "1l_sigmoid", "1l_softmax", "layernorm", "linear_regression",
@@ -217,21 +219,6 @@ def veriml_backend(model_dir, art):
     if api is None:
         raise RuntimeError("veriml.api with compile/prove/verify not found (pip install -e .)")
     return VerimlApi(api, model_dir, art)
-
-
-def peak_rss_mb() -> float:
-    """This process's peak resident memory in MB: ``VmHWM`` (Linux; counted from this
-    program's ``exec``). ``getrusage``'s ``ru_maxrss`` is not used for that: Linux carries the
-    peak of the process image that ran before ``exec`` over into it, so a child started by a
-    200 MB parent would report at least 200 MB."""
-    try:
-        with open("/proc/self/status") as f:
-            for line in f:
-                if line.startswith("VmHWM:"):
-                    return int(line.split()[1]) / 1024.0
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
 
 def _cpu_s():
@@ -834,6 +821,7 @@ def main(argv=None):
     WARM_REPS = args.warm
     WORKER_SCRIPT = os.path.join(args.work, "_vs_ezkl_worker.py")
     shutil.copyfile(__file__, WORKER_SCRIPT)
+    shutil.copyfile(HERE / "peakmem.py", os.path.join(args.work, "peakmem.py"))
     if args.no_snapshot:
         env = dict(os.environ)
         env["PYTHONPATH"] = os.pathsep.join([str(HERE)] + [p for p in [env.get("PYTHONPATH")] if p])

@@ -150,8 +150,12 @@ class _OneShot(threading.local):
     Python-side object set-up."""
 
     def __init__(self):
-        self.out = _raw_api.ffi.new("uint8_t[32]")
-        self.buf = _raw_api.ffi.buffer(self.out)
+        if _raw_api.backend == "cffi":
+            self.out = _raw_api.ffi.new("uint8_t[32]")
+            self.buf = _raw_api.ffi.buffer(self.out)
+        else:  # pycryptodome's ctypes backend (no cffi installed)
+            self.out = _raw_api.create_string_buffer(32)
+            self.buf = self.out
 
     def __call__(self, data: bytes) -> bytes:
         if _lib.keccak_oneshot(data, len(data), self.out, 32, 64, 24, 1):
