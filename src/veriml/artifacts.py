@@ -367,7 +367,7 @@ def decode_pk(data: bytes, vk, path: str = PK_FILE):
         r.finish()
     except CodecError as e:
         raise ArtifactError(f"{path}: unusable proving key ({e})") from None
-    plan = build_plan(prog)
+    plan = build_plan(prog, vk.plan.limb_bits)  # the vk's program: skip choosing the width again
     commitment, prover_data = commit_weights(plan, vk.params)
     if commitment != vk.weight_commitment:
         raise ArtifactError(f"{path}: the weights do not match the commitment in {VK_FILE}")

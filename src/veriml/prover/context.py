@@ -152,14 +152,8 @@ class Context:
         elif isinstance(ref, ColumnRef):
             self.col_claims.append((ref.col, list(point), value))
         elif isinstance(ref, LimbedRef):
-            limbs = self.send("limbs", lambda: [mle(self.columns[c], point) for c in ref.cols], len(ref.cols))
-            acc = E.ext(ref.offset % E.P)
-            for i, v in enumerate(limbs):
-                acc = E.add(acc, E.scale(v, 1 << (ref.limb_bits * i)))
-            if acc != value:
+            if self.eval(ref, point) != value:  # the limbs are sent and their claims recorded
                 self.fail("limb evaluations do not recompose to the claimed value")
-            for c, v in zip(ref.cols, limbs):
-                self.col_claims.append((c, list(point), v))
         else:
             raise TypeError(f"cannot bind a claim to {ref!r}")
 
