@@ -22,15 +22,17 @@ in the JSON too):
 * veriml: ``compile`` (quantize, lower, plan, commit the weights, write vk.bin/pk.bin),
   ``prove``, ``verify``, through ``veriml.compile/prove/verify`` (what the CLI verbs run);
   keys and proofs are read from disk inside the timed call, as ezkl's are. One untimed
-  veriml run on every model fills numba's disk cache first (``--no-warmup`` skips it),
-  so no timed stage pays JIT compilation (a user pays it once per machine, see
-  ``prove_bench.py``'s cold column). veriml runs from a copy of ``src/veriml`` taken when the run starts
-  (``--no-snapshot``: the installed tree), so edits made during a long run do not mix in.
+  veriml run on every model first builds the kernels as native code (``veriml.jit``, what
+  a user's first ``veriml compile`` does once per machine) and fills numba's disk cache for
+  the JIT-only parallel kernels (``--no-warmup`` skips it), so no timed stage pays
+  compilation (see ``prove_bench.py``'s cold column for what a first run costs). veriml
+  runs from a copy of ``src/veriml`` taken when the run starts (``--no-snapshot``: the
+  installed tree), so edits made during a long run do not mix in.
 
 Warm prove: the prove process proves ``--warm`` more times after the timed prove (default
 1) and reports their median as ``prove_warm_s``, for both tools: what a long-lived prover (a
 service calling the Python API) pays per proof once start-up costs are paid (for veriml:
-numba's runtime and kernels loaded from its cache, about half a second).
+loading its native kernels, and numba's runtime where a parallel kernel runs).
 
 Every stage has a time limit (``--timeout``, default 600 s) and a resident-memory limit
 (``--mem-limit-gb``); a stage that fails, runs out of time or memory ends that tool's run on
@@ -709,6 +711,16 @@ def git_state():
     return {"commit": git("rev-parse", "--short", "HEAD"), "src_dirty": bool(dirty)}
 
 
+def native_status(env):
+    """``veriml.jit.status()`` as the veriml workers see it (native build or JIT only)."""
+    r = subprocess.run([sys.executable, "-c", "import json; from veriml import jit; print(json.dumps(jit.status()))"],
+                       env=env, capture_output=True, text=True)
+    try:
+        return json.loads(r.stdout.strip().splitlines()[-1])
+    except (ValueError, IndexError):
+        return {"error": (r.stderr.strip().splitlines() or ["?"])[-1][:200]}
+
+
 def snapshot_env(work):
     """A copy of src/veriml for the veriml workers, and the environment that imports it."""
     dest = os.path.join(work, "_veriml_src")
@@ -853,8 +865,11 @@ def main(argv=None):
                 r = spawn_stage("veriml", stage, d, warm, args.timeout, args.mem_limit_mb, env=env)
                 if not r["ok"]:
                     break
-        print(f"# veriml warm-up (every model once, fills numba's cache): "
-              f"{time.perf_counter() - t0:.1f} s (untimed)", flush=True)
+        print(f"# veriml warm-up (every model once: builds the native kernels, fills numba's cache "
+              f"for the JIT-only ones): {time.perf_counter() - t0:.1f} s (untimed)", flush=True)
+    if args.only != "ezkl":
+        meta["veriml_kernels"] = native_status(env)
+        print(f"# veriml kernels: {meta['veriml_kernels']}", flush=True)
     recs = []
     out = open(args.json, "w") if args.json else None
     try:

@@ -213,12 +213,16 @@ print(sum(sum(k.stats.cache_hits.values()) for k in ks), sum(sum(k.stats.cache_m
 
 
 def test_kernels_load_from_the_numba_cache():
-    """Module-level kernels (no closures over jitted functions) load from the cache."""
+    """Module-level kernels (no closures over jitted functions) load from the cache (numba's
+    JIT path: ``VERIML_AOT=0``)."""
+    import os
     import subprocess
     import sys
 
-    subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True)
-    out = subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True, text=True)
+    env = {**os.environ, "VERIML_AOT": "0"}
+    subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True, env=env)
+    out = subprocess.run([sys.executable, "-c", _CACHE_SCRIPT], check=True, capture_output=True, text=True,
+                         env=env)
     hits, misses = map(int, out.stdout.split())
     assert hits == 4 and misses == 0
 
@@ -293,3 +297,18 @@ def test_open_many_every_byte_flip_is_rejected():
         bad[pos] ^= 0x01 if pos % 2 else 0x80
         with pytest.raises(PcsError):
             _verify_many(SMALL, cms, claim_lists, bytes(bad))
+
+
+def test_sized_params_keep_the_defaults_security():
+    """PcsParams.for_size: grinding scaled to the size, never fewer bits than the defaults."""
+    from veriml.security import GRIND_LAG, GRIND_MAX
+
+    d = PcsParams.default()
+    for n in range(8, 26):
+        p = PcsParams.for_size(n)
+        assert p.grinding_bits[0] == min(GRIND_MAX, max(0, n - GRIND_LAG))
+        assert p.security_bits(n) >= d.security_bits(n)
+        if n >= GRIND_MAX + GRIND_LAG:
+            assert p == d
+        else:  # the bits grinding no longer gives come from queries
+            assert p.queries[0] > d.queries[0]

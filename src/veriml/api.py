@@ -163,12 +163,15 @@ def _split(data: bytes) -> tuple:
 
 def build_artifacts(program, params, model_path=None, progress=None) -> Artifacts:
     """Plan, commit the weights and encode the keys of a quantized ``program``."""
+    from .pcs import PcsParams
     from .prover.plan import build_plan
     from .prover.system import ProverKey, commit_weights
 
     progress = progress or (lambda stage: None)
     progress("plan")
     plan = build_plan(program)
+    if params is None:  # grinding scaled to the witness: small models skip most of it
+        params = PcsParams.for_size(_witness_log_size(plan))
     _witness_size(plan, params)  # fail before committing when the model is too large
     progress("weight commitment")
     commitment, prover_data = commit_weights(plan, params)
@@ -179,10 +182,15 @@ def build_artifacts(program, params, model_path=None, progress=None) -> Artifact
     return Artifacts(vk, body, pk, make_settings(plan, params, vk.digest, model_path))
 
 
+def _witness_log_size(plan) -> int:
+    """log2 of the witness commitment's size (all columns stacked, padded to a power of 2)."""
+    return max(sum(1 << c.log_size for c in plan.columns) - 1, 0).bit_length()
+
+
 def _witness_size(plan, params) -> tuple:
     """(log2 of the witness commitment's size, its bits of security); ModelError if the
     commitment cannot hold it."""
-    log_size = max(sum(1 << c.log_size for c in plan.columns) - 1, 0).bit_length()
+    log_size = _witness_log_size(plan)
     try:
         return log_size, round(params.security_bits(log_size), 1)
     except ValueError as e:
@@ -234,13 +242,14 @@ def compile(model_path, sample=None, out_dir=None, input_range=None, params=None
     sample: calibration input (any form of :func:`read_model_inputs`); it fixes dynamic
     shapes and, unless ``input_range`` (inputs lie in [-R, R]) is given, the input range.
     out_dir: write vk.bin, pk.bin and settings.json there. params: PcsParams (default
-    ``PcsParams.default()``). progress: callback called with each of
-    :data:`COMPILE_STAGES`.
+    ``PcsParams.for_size`` of the witness: the defaults, with grinding scaled down for small
+    models). progress: callback called with each of :data:`COMPILE_STAGES`.
     """
+    from . import jit
     from .onnx import compile_model
-    from .pcs import PcsParams
 
     clock = StageClock(progress)
+    jit.ensure_built(clock)  # once per machine: the kernels as native code (a no-op when built)
     clock("import and quantize")
     path = os.fspath(model_path)
     samples = None if sample is None else [read_model_inputs(sample)]
@@ -249,7 +258,7 @@ def compile(model_path, sample=None, out_dir=None, input_range=None, params=None
     for node in cm.program.nodes:  # the key must not depend on where the model file was
         if node.origin.startswith(prefix):
             node.origin = node.origin[len(prefix):]
-    art = build_artifacts(cm.program, params or PcsParams.default(), path, clock)
+    art = build_artifacts(cm.program, params, path, clock)
     if out_dir is not None:
         clock("write artifacts")
         art.save(out_dir)

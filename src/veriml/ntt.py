@@ -29,9 +29,7 @@ transform); n 2^(n-1) additions each.
 from __future__ import annotations
 
 import numpy as np
-from llvmlite import ir
-from numba import njit, prange, types
-from numba.extending import intrinsic
+from veriml.jit import intrinsic, kernel, parallel_pays, prange
 
 from .field.fast import gadd, gmul, gsub, reduce128
 
@@ -46,6 +44,7 @@ GENERATOR = 7
 TWO_ADICITY = 32
 BLOCK_LOG = 13  # first stages run inside blocks of 2^13 elements (64 KiB, fits L2)
 PARALLEL_THRESHOLD = 1 << 16
+_BUTTERFLY_S = 2e-9  # seconds per butterfly, serial
 CHUNK = 1 << 16  # butterflies per task in the large stages
 PARALLEL = True  # set False to force the serial kernel
 _U1 = np.uint64(1)
@@ -138,6 +137,9 @@ def coeffs_to_eval_ref(coeffs):
 @intrinsic
 def _mul_wide(typingctx, a, b):
     """(hi, lo) of the 128-bit product of two uint64 (one LLVM ``mul i128``)."""
+    from llvmlite import ir
+    from numba.core import types
+
     sig = types.UniTuple(types.uint64, 2)(types.uint64, types.uint64)
 
     def codegen(context, builder, signature, args):
@@ -150,14 +152,14 @@ def _mul_wide(typingctx, a, b):
     return sig, codegen
 
 
-@njit(cache=True)
+@kernel
 def gmul_wide(a, b):
     """a * b mod p via the 128-bit product."""
     hi, lo = _mul_wide(a, b)
     return reduce128(hi, lo)
 
 
-@njit(cache=True)
+@kernel
 def _twiddle_table(log_n, root):
     """Concatenated per-stage tables: stage with half-size h holds omega_{2h}^j, j < h, at h-1."""
     n = np.int64(1) << log_n
@@ -179,7 +181,7 @@ def _twiddle_table(log_n, root):
     return tw
 
 
-@njit(cache=True)
+@kernel
 def _bitrev_permute(x, log_n):
     n = x.shape[0]
     shift = 64 - log_n
@@ -191,7 +193,7 @@ def _bitrev_permute(x, log_n):
             x[j] = t
 
 
-@njit(cache=True)
+@kernel
 def _reverse64(v):
     v = ((v >> np.uint64(1)) & np.uint64(0x5555555555555555)) | ((v & np.uint64(0x5555555555555555)) << np.uint64(1))
     v = ((v >> np.uint64(2)) & np.uint64(0x3333333333333333)) | ((v & np.uint64(0x3333333333333333)) << np.uint64(2))
@@ -201,7 +203,7 @@ def _reverse64(v):
     return (v >> np.uint64(32)) | (v << np.uint64(32))
 
 
-@njit(cache=True)
+@kernel
 def _stage(x, tw, h, lo, hi):
     """Butterflies of the stage with half-size h on x[lo:hi] (lo, hi multiples of 2h)."""
     off = h - 1
@@ -213,7 +215,7 @@ def _stage(x, tw, h, lo, hi):
             x[start + j + h] = gsub(u, v)
 
 
-@njit(cache=True)
+@kernel
 def _stage_span(x, tw, h, b0, b1):
     """Butterflies number b0..b1-1 (in stage order) of the stage with half-size h."""
     off = h - 1
@@ -232,7 +234,7 @@ def _stage_span(x, tw, h, b0, b1):
             i += h
 
 
-@njit(cache=True)
+@kernel
 def _dit_blocks(x, tw, log_from, blk, b0, b1):
     for c in range(b0, b1):
         lo = c * blk
@@ -242,7 +244,7 @@ def _dit_blocks(x, tw, log_from, blk, b0, b1):
             h *= 2
 
 
-@njit(cache=True)
+@kernel
 def _dit_serial(x, tw, log_from, log_n):
     """DIT stages h = 2^log_from .. 2^(log_n - 1) on the whole array (serial)."""
     n = x.shape[0]
@@ -255,7 +257,7 @@ def _dit_serial(x, tw, log_from, log_n):
         h *= 2
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def _dit_parallel(x, tw, log_from, log_n):
     n = x.shape[0]
     blk = np.int64(1) << BLOCK_LOG
@@ -281,13 +283,13 @@ def dit_stages(x: np.ndarray, tw: np.ndarray, log_from: int = 0) -> None:
     """
     n = x.shape[0]
     log_n = _log2_exact(n)
-    if PARALLEL and n >= PARALLEL_THRESHOLD:
+    if PARALLEL and n >= PARALLEL_THRESHOLD and parallel_pays(_BUTTERFLY_S * n / 2 * (log_n - log_from)):
         _dit_parallel(x, tw, log_from, log_n)
     elif n > 1:
         _dit_serial(x, tw, log_from, log_n)
 
 
-@njit(cache=True)
+@kernel
 def _scale_powers(x, s):
     """x[i] *= s^i."""
     acc = _U1
@@ -296,13 +298,13 @@ def _scale_powers(x, s):
         acc = gmul_wide(acc, s)
 
 
-@njit(cache=True)
+@kernel
 def _scale_const(x, c):
     for i in range(x.shape[0]):
         x[i] = gmul_wide(x[i], c)
 
 
-@njit(cache=True)
+@kernel
 def _moebius(x, inverse):
     """In place on a 1-D table: (lo, hi) -> (lo, hi - lo) per variable; inverse: hi + lo."""
     n = x.shape[0]

@@ -47,6 +47,8 @@ P = 0xFFFFFFFF00000001
 FIELD_SIZE = P * P  # |F_p2|
 FIELD_BITS = math.log2(FIELD_SIZE)
 SUMCHECK_DEGREE = 3  # d = max(d*, 3) in ACFY24 Construction 5.1
+GRIND_MAX = 18  # grinding bits of the defaults (every iteration)
+GRIND_LAG = 4  # PcsParams.for_size: grind min(GRIND_MAX, n - GRIND_LAG) bits for 2^n values
 
 
 def _bits(err: float) -> float:
@@ -119,7 +121,7 @@ class PcsParams:
     folding_factor: int = 4
     max_final_vars: int = 11
     queries: tuple = (100, 93, 90)
-    grinding_bits: tuple = (18,)
+    grinding_bits: tuple = (GRIND_MAX,)
     domain_shrink: int = 3
     ood_samples: int = 1
     max_claims: int = 1 << 20
@@ -130,6 +132,27 @@ class PcsParams:
         """>= 100.88 bits round by round up to 2^24 values, >= 100 for the union bound up to
         2^22, with one or two commitments opened together (docs/SECURITY.md)."""
         return cls()
+
+    @classmethod
+    def for_size(cls, log_size: int) -> "PcsParams":
+        """The defaults with grinding scaled to a commitment of 2^log_size values.
+
+        Grinding 18 bits costs ~2^18 Keccak calls (~33 ms on one core) per iteration whatever
+        the size: most of the work of proving a small model. So ``g = min(18, n - GRIND_LAG)``
+        bits (at most 2^(n - 4) hashes, ~2 ns per committed value), and the query counts are
+        recomputed so that every round keeps at least the bits the defaults give at that size
+        (more queries: small trees, short paths). n >= 22 gets the defaults unchanged.
+        """
+        n = max(int(log_size), cls.min_vars)
+        g = min(GRIND_MAX, max(0, n - GRIND_LAG))
+        base = cls.default()
+        if g >= base.grinding_bits[0]:
+            return base
+        need = base.security_bits(n)
+        p = cls.for_security(need, grinding_bits=(g,))
+        while p.security_bits(n) < need:  # for_security ignores the -1/|L| of tiny domains
+            p = cls(**{**p.__dict__, "queries": tuple(q + 1 for q in p.queries)})
+        return p
 
     @classmethod
     def for_security(cls, target_bits: float = 100.0, **kw) -> "PcsParams":

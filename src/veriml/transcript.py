@@ -27,7 +27,7 @@ Fiat-Shamir: every later value is a fresh random-oracle output on a message cont
 from __future__ import annotations
 
 import numpy as np
-from numba import njit, prange
+from veriml.jit import kernel, parallel_pays, prange
 
 from veriml.codec import canonical_u64
 from veriml.hash.keccak import bswap64, keccak256, keccak_f1600_x4
@@ -52,6 +52,7 @@ _POW_LANE4 = np.uint64(0x776F70)  # bytes 'p' 'o' 'w' at message offsets 32, 33,
 _PAD_FIRST_AT_43 = np.uint64(0x01 << 24)  # pad byte 0x01 at offset 43 = byte 3 of lane 5
 _PAD_LAST = np.uint64(0x8000000000000000)
 _GRIND_SERIAL = 1 << 12  # nonces tried serially before switching to the parallel search
+_HASH_S = 9e-8  # seconds per pow hash, serial (an 18-bit grind: ~2^18 hashes, ~23 ms)
 _GRIND_MIN_LOG_BATCH = 14  # log2 of the nonces per parallel batch, at least ...
 _GRIND_MAX_LOG_BATCH = 20  # ... and at most
 
@@ -72,7 +73,7 @@ def _be32(x: int) -> bytes:
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel
 def _pow_group(s_lanes, nonce0, bits, st):
     """Hash nonces nonce0..nonce0+3; return the first (smallest) that passes, or -1."""
     st[:] = 0
@@ -91,7 +92,7 @@ def _pow_group(s_lanes, nonce0, bits, st):
     return -1
 
 
-@njit(cache=True)
+@kernel
 def _grind_serial(s_lanes, start, count, bits):
     st = np.zeros(100, dtype=np.uint64)
     for base in range(start, start + count, 4):
@@ -101,7 +102,7 @@ def _grind_serial(s_lanes, start, count, bits):
     return -1
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def _grind_parallel(s_lanes, start, n_chunks, chunk, bits):
     found = np.full(n_chunks, -1, dtype=np.int64)
     for c in prange(n_chunks):
@@ -246,7 +247,8 @@ class Transcript:
         """Find the smallest nonce whose pow hash has ``bits`` leading zero bits; absorb it.
 
         Searches ``H(s || "pow" || be64(nonce))`` for nonce = 0, 1, 2, ... with a numba
-        kernel (four hashes per AVX2 permutation, parallel batches above 4096 nonces).
+        kernel (four hashes per AVX2 permutation, parallel batches above 4096 nonces when
+        :func:`veriml.jit.parallel_pays`).
         """
         if not 0 <= bits <= 64:
             raise ValueError("bits must be in [0, 64]")
@@ -256,10 +258,14 @@ class Transcript:
         # batches of a quarter of the expected work 2^bits (clamped), in 16 parallel work
         # items: every chunk runs to its end, so smaller batches waste less past the hit
         batch = 1 << min(max(bits - 2, _GRIND_MIN_LOG_BATCH), _GRIND_MAX_LOG_BATCH)
+        parallel = nonce < 0 and parallel_pays(_HASH_S * 2.0**bits)
         while nonce < 0:
             if start > (1 << 63) - batch:
                 raise RuntimeError("grinding exhausted the nonce space")
-            nonce = _grind_parallel(s_lanes, start, 16, batch // 16, bits)
+            if parallel:
+                nonce = _grind_parallel(s_lanes, start, 16, batch // 16, bits)
+            else:
+                nonce = _grind_serial(s_lanes, start, batch, bits)
             start += batch
         nonce = int(nonce)
         self._absorb_pow(bits, nonce)

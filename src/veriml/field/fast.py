@@ -2,7 +2,7 @@
 
 Two layers:
 
-* scalar ``@njit`` functions (``gadd``, ``gmul``, ``emul`` ...) that other kernels call
+* scalar kernels (``gadd``, ``gmul``, ``emul`` ...) that other kernels call
   inside their own loops (sumcheck rounds, NTT, LogUp);
 * array functions with the same names and signatures as :mod:`veriml.field.ref`
   (``add``, ``mul``, ``ext_mul`` ...) that accept any broadcastable shapes.
@@ -15,7 +15,7 @@ Every constant is a ``np.uint64``: numba promotes a mix of uint64 and int64 to f
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from veriml.jit import kernel
 
 P = np.uint64(0xFFFFFFFF00000001)
 EPS = np.uint64(0xFFFFFFFF)  # 2^64 mod p = 2^32 - 1
@@ -26,7 +26,7 @@ ONE = np.uint64(1)
 W = np.uint64(7)
 
 
-@njit(cache=True)
+@kernel
 def gadd(a, b):
     s = a + b
     if s < a:  # carried past 2^64: add 2^64 mod p
@@ -36,7 +36,7 @@ def gadd(a, b):
     return s
 
 
-@njit(cache=True)
+@kernel
 def gsub(a, b):
     d = a - b
     if a < b:  # borrowed 2^64: subtract 2^64 mod p
@@ -44,14 +44,14 @@ def gsub(a, b):
     return d
 
 
-@njit(cache=True)
+@kernel
 def gneg(a):
     if a == ZERO:
         return ZERO
     return P - a
 
 
-@njit(cache=True)
+@kernel
 def reduce128(hi, lo):
     """hi * 2^64 + lo mod p, for any 64-bit hi and lo."""
     hi_hi = hi >> S32
@@ -68,7 +68,7 @@ def reduce128(hi, lo):
     return r
 
 
-@njit(cache=True)
+@kernel
 def gmul(a, b):
     a0 = a & MASK32
     a1 = a >> S32
@@ -85,7 +85,7 @@ def gmul(a, b):
     return reduce128(hi, lo)
 
 
-@njit(cache=True)
+@kernel
 def gpow(a, e):
     r = ONE
     base = a
@@ -98,13 +98,13 @@ def gpow(a, e):
     return r
 
 
-@njit(cache=True)
+@kernel
 def ginv(a):
     """a^(p-2); the inverse of 0 is 0."""
     return gpow(a, P - np.uint64(2))
 
 
-@njit(cache=True)
+@kernel
 def emul(a0, a1, b0, b1):
     """(a0 + a1 x)(b0 + b1 x) mod x^2 - 7."""
     c0 = gadd(gmul(a0, b0), gmul(W, gmul(a1, b1)))
@@ -112,7 +112,7 @@ def emul(a0, a1, b0, b1):
     return c0, c1
 
 
-@njit(cache=True)
+@kernel
 def einv(a0, a1):
     norm = gsub(gmul(a0, a0), gmul(W, gmul(a1, a1)))
     ni = ginv(norm)
@@ -122,37 +122,37 @@ def einv(a0, a1):
 # ---------------------------------------------------------------- flat array kernels
 
 
-@njit(cache=True)
+@kernel
 def _add_flat(a, b, out):
     for i in range(out.size):
         out[i] = gadd(a[i], b[i])
 
 
-@njit(cache=True)
+@kernel
 def _sub_flat(a, b, out):
     for i in range(out.size):
         out[i] = gsub(a[i], b[i])
 
 
-@njit(cache=True)
+@kernel
 def _mul_flat(a, b, out):
     for i in range(out.size):
         out[i] = gmul(a[i], b[i])
 
 
-@njit(cache=True)
+@kernel
 def _neg_flat(a, out):
     for i in range(out.size):
         out[i] = gneg(a[i])
 
 
-@njit(cache=True)
+@kernel
 def _pow_flat(a, e, out):
     for i in range(out.size):
         out[i] = gpow(a[i], e)
 
 
-@njit(cache=True)
+@kernel
 def _batch_inv_flat(a, out):
     """Montgomery's trick: one exponentiation for the whole batch; zeros map to zero."""
     n = a.size
@@ -170,7 +170,7 @@ def _batch_inv_flat(a, out):
             out[i] = ZERO
 
 
-@njit(cache=True)
+@kernel
 def _ext_mul_flat(a, b, out):
     for i in range(out.shape[0]):
         c0, c1 = emul(a[i, 0], a[i, 1], b[i, 0], b[i, 1])
@@ -178,14 +178,14 @@ def _ext_mul_flat(a, b, out):
         out[i, 1] = c1
 
 
-@njit(cache=True)
+@kernel
 def _ext_mul_base_flat(a, b, out):
     for i in range(out.shape[0]):
         out[i, 0] = gmul(a[i, 0], b[i])
         out[i, 1] = gmul(a[i, 1], b[i])
 
 
-@njit(cache=True)
+@kernel
 def _ext_inv_flat(a, out):
     """Batch inverse over F_p2 via norms: (a0 - a1 x) / N(a), N(a) batch-inverted."""
     n = a.shape[0]

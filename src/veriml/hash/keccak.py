@@ -26,7 +26,7 @@ from __future__ import annotations
 import threading
 
 import numpy as np
-from numba import njit, prange
+from veriml.jit import kernel, parallel_pays, prange
 from Crypto.Hash import keccak as _pycryptodome_keccak
 
 __all__ = [
@@ -47,6 +47,7 @@ RATE_BYTES = 136  # 1088-bit rate of Keccak-256
 RATE_LANES = RATE_BYTES // 8
 _MASK64 = (1 << 64) - 1
 PARALLEL_THRESHOLD = 1 << 12  # below this many messages, run the serial kernel
+_BYTE_S = 3e-9  # seconds per byte hashed, serial
 
 
 # --------------------------------------------------------------------------
@@ -208,12 +209,12 @@ _M8 = np.uint64(0x00FF00FF00FF00FF)
 _M16 = np.uint64(0x0000FFFF0000FFFF)
 
 
-@njit(cache=True)
+@kernel
 def _rotl(x, n):
     return (x << n) | (x >> (_U64 - n))
 
 
-@njit(cache=True)
+@kernel
 def bswap64(x):
     """Reverse the byte order of a uint64 (big-endian <-> little-endian lane)."""
     x = ((x & _M8) << np.uint64(8)) | ((x >> np.uint64(8)) & _M8)
@@ -221,7 +222,7 @@ def bswap64(x):
     return (x << np.uint64(32)) | (x >> np.uint64(32))
 
 
-@njit(cache=True)
+@kernel
 def keccak_f1600_x4(s):
     """Keccak-f[1600] in place on four interleaved states: lane ``j`` of state ``k`` is ``s[4*j + k]``.
 
@@ -348,7 +349,7 @@ def keccak_f1600_x4(s):
             s[96 + k] = a24
 
 
-@njit(cache=True)
+@kernel
 def _absorb_byte_rows_x4(msgs, rows, s, block):
     """Keccak-256 of msgs[rows[k]] for k = 0..3 into the interleaved state ``s`` (zeroed here)."""
     s[:] = 0
@@ -375,7 +376,7 @@ def _absorb_byte_rows_x4(msgs, rows, s, block):
         keccak_f1600_x4(s)
 
 
-@njit(cache=True)
+@kernel
 def _keccak256_rows(msgs, out, lo, hi):
     """out[i] = keccak256(msgs[i]) for lo <= i < hi, four rows per permutation call."""
     s = np.zeros(100, dtype=np.uint64)
@@ -392,7 +393,7 @@ def _keccak256_rows(msgs, out, lo, hi):
                     out[i + k, 8 * j + t] = np.uint8((lane >> np.uint64(8 * t)) & _BYTE)
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def _keccak256_rows_par(msgs, out, chunk):
     n = msgs.shape[0]
     n_chunks = (n + chunk - 1) // chunk
@@ -411,7 +412,7 @@ def keccak256_batch(msgs: np.ndarray) -> np.ndarray:
         raise ValueError("keccak256_batch expects an (n, L) uint8 array")
     n = msgs.shape[0]
     out = np.empty((n, 32), dtype=np.uint8)
-    if n >= PARALLEL_THRESHOLD:
+    if n >= PARALLEL_THRESHOLD and parallel_pays(_BYTE_S * (msgs.nbytes + 136 * n)):
         _keccak256_rows_par(msgs, out, 1024)
     elif n:
         _keccak256_rows(msgs, out, 0, n)

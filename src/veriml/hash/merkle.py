@@ -29,7 +29,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from numba import njit, prange
+from veriml.jit import kernel, parallel_pays, prange
 
 from veriml.hash.keccak import (
     RATE_LANES,
@@ -54,6 +54,7 @@ _P = np.uint64(GOLDILOCKS_P)
 _PAD_FIRST = np.uint64(0x01)
 _PAD_LAST = np.uint64(0x8000000000000000)  # byte 135 = 0x80, the top byte of lane 16
 PARALLEL_THRESHOLD = 1 << 13  # leaves; smaller trees are built serially
+_BYTE_S = 3e-9  # seconds per byte hashed, serial
 _SUBTREES = 16  # parallel build: independent subtrees, then the top levels serially
 
 
@@ -62,7 +63,7 @@ _SUBTREES = 16  # parallel build: independent subtrees, then the top levels seri
 # --------------------------------------------------------------------------
 
 
-@njit(cache=True)
+@kernel
 def _leaf_group(rows, r0, r1, r2, r3, s):
     """Hash rows r0..r3 into the four interleaved states of ``s`` (lane j of state k: s[4j+k])."""
     s[:] = 0
@@ -82,7 +83,7 @@ def _leaf_group(rows, r0, r1, r2, r3, s):
     keccak_f1600_x4(s)
 
 
-@njit(cache=True)
+@kernel
 def _pair_group(children, c0, c1, c2, c3, s):
     """Hash children[2c] || children[2c+1] for c = c0..c3 into the four states of ``s``."""
     s[:] = 0
@@ -101,14 +102,14 @@ def _pair_group(children, c0, c1, c2, c3, s):
     keccak_f1600_x4(s)
 
 
-@njit(cache=True)
+@kernel
 def _store_group(s, out, i, count):
     for k in range(count):
         for j in range(4):
             out[i + k, j] = s[4 * j + k]
 
 
-@njit(cache=True)
+@kernel
 def _hash_leaf_range(rows, out, lo, hi, s):
     """out[i] = lanes of keccak256(be64(rows[i, 0]) || ...), for lo <= i < hi."""
     i = lo
@@ -122,7 +123,7 @@ def _hash_leaf_range(rows, out, lo, hi, s):
         _store_group(s, out, i, hi - i)
 
 
-@njit(cache=True)
+@kernel
 def _hash_pair_range(children, out, lo, hi, s):
     """out[i] = lanes of keccak256(children[2i] || children[2i+1]), for lo <= i < hi."""
     i = lo
@@ -136,12 +137,12 @@ def _hash_pair_range(children, out, lo, hi, s):
         _store_group(s, out, i, hi - i)
 
 
-@njit(cache=True)
+@kernel
 def _level_offset(n, level):
     return 2 * n - 2 * (n >> level)
 
 
-@njit(cache=True)
+@kernel
 def _build_subtree(rows, nodes, first_leaf, sub_depth, s):
     """Hash leaves first_leaf .. first_leaf + 2^sub_depth and their levels 1..sub_depth."""
     n = rows.shape[0]
@@ -154,7 +155,7 @@ def _build_subtree(rows, nodes, first_leaf, sub_depth, s):
         _hash_pair_range(src, dst, lo, lo + (size >> lvl), s)
 
 
-@njit(cache=True)
+@kernel
 def _build_top(nodes, n, depth, from_level, s):
     for lvl in range(from_level + 1, depth + 1):
         src = nodes[_level_offset(n, lvl - 1) : _level_offset(n, lvl)]
@@ -162,13 +163,13 @@ def _build_top(nodes, n, depth, from_level, s):
         _hash_pair_range(src, dst, 0, n >> lvl, s)
 
 
-@njit(cache=True)
+@kernel
 def _build_serial(rows, nodes, depth):
     s = np.zeros(100, dtype=np.uint64)
     _build_subtree(rows, nodes, 0, depth, s)
 
 
-@njit(cache=True, parallel=True)
+@kernel(parallel=True)
 def _build_parallel(rows, nodes, depth, sub_depth):
     n = rows.shape[0]
     n_sub = n >> sub_depth
@@ -179,19 +180,19 @@ def _build_parallel(rows, nodes, depth, sub_depth):
     _build_top(nodes, n, depth, sub_depth, s)
 
 
-@njit(cache=True)
+@kernel
 def _hash_leaves_serial(rows, out):
     s = np.zeros(100, dtype=np.uint64)
     _hash_leaf_range(rows, out, 0, rows.shape[0], s)
 
 
-@njit(cache=True)
+@kernel
 def _hash_pairs_serial(children, out):
     s = np.zeros(100, dtype=np.uint64)
     _hash_pair_range(children, out, 0, out.shape[0], s)
 
 
-@njit(cache=True)
+@kernel
 def _any_noncanonical(rows):
     flat = rows.reshape(-1)
     for k in range(flat.shape[0]):
@@ -300,7 +301,7 @@ class MerkleTree:
         n = arr.shape[0]
         nodes = np.empty((2 * n - 1, 4), dtype=np.uint64)
         sub_depth = depth - (_SUBTREES.bit_length() - 1)
-        if n >= PARALLEL_THRESHOLD and sub_depth > 0:
+        if n >= PARALLEL_THRESHOLD and sub_depth > 0 and parallel_pays(_BYTE_S * (arr.nbytes + 64 * n)):
             _build_parallel(arr, nodes, depth, sub_depth)
         else:
             _build_serial(arr, nodes, depth)

@@ -14,7 +14,7 @@ uint64/int mix into float64); every kernel is serial (see shared/PERF-NOTES.md).
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from veriml.jit import kernel
 
 from ..field.fast import MASK32, S32, W, emul, gadd, gmul, gsub
 
@@ -31,7 +31,7 @@ ONE = np.uint64(1)
 # so three raw sums are kept per extension value: S(a0 b0), S(a1 b1), S((a0+a1)(b0+b1)).
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def mul128(a, b):
     """The 128-bit integer product a * b as (hi, lo) (32-bit split; no reduction)."""
     a0 = a & MASK32
@@ -46,7 +46,7 @@ def mul128(a, b):
     return hi, lo
 
 
-@njit(cache=True, inline="always")
+@kernel(inline="always")
 def acc3(lo_acc, hi_acc, top, hi, lo):
     """(top, hi_acc, lo_acc) += (hi, lo) as 192-bit integers (hi <= 2^64 - 2: no carry out)."""
     s = lo_acc + lo
@@ -69,7 +69,7 @@ def karatsuba_ext(s00, s11, sk) -> tuple[int, int]:
     return (s00 + 7 * s11) % P_INT, (sk - s00 - s11) % P_INT
 
 
-@njit(cache=True)
+@kernel
 def prod2_base(f, g):
     """Raw sums [f_lo g_lo, (2 f_hi - f_lo)(2 g_hi - g_lo)] for base tables: s(0), s(2).
     Returns (2, 3) words."""
@@ -90,7 +90,7 @@ def prod2_base(f, g):
     return out
 
 
-@njit(cache=True)
+@kernel
 def prod2_ext(f, g):
     """Karatsuba raw sums for s(0) (rows 0-2) and s(2) (rows 3-5) of two extension tables."""
     half = f.shape[0] // 2
@@ -121,7 +121,7 @@ def prod2_ext(f, g):
                      [l3, h3, t3], [l4, h4, t4], [l5, h5, t5]], dtype=np.uint64)
 
 
-@njit(cache=True)
+@kernel
 def prod2_ext_base(f, g):
     """Raw sums [f0 g, f1 g] at x = 0 (rows 0-1) and x = 2 (rows 2-3), ``g`` a base table."""
     half = f.shape[0] // 2
@@ -144,7 +144,7 @@ def prod2_ext_base(f, g):
     return np.array([[l0, h0, t0], [l1, h1, t1], [l2, h2, t2], [l3, h3, t3]], dtype=np.uint64)
 
 
-@njit(cache=True)
+@kernel
 def fold_ext(t, r0, r1):
     """f[i] + r (f[M/2 + i] - f[i]) for an extension table, with 7 r1 precomputed."""
     half = t.shape[0] // 2
@@ -161,7 +161,7 @@ def fold_ext(t, r0, r1):
 # ---------------------------------------------------------------- quadratic forms
 
 
-@njit(cache=True)
+@kernel
 def quad_ext(tabs, pa, pb, w, weighted, pts):
     """acc[t, k] = sum_i w_i f_{pa[t]}(pts[k], i) f_{pb[t]}(pts[k], i); tabs is (J, M, 2)."""
     half = tabs.shape[1] // 2
@@ -200,7 +200,7 @@ def quad_ext(tabs, pa, pb, w, weighted, pts):
     return acc
 
 
-@njit(cache=True)
+@kernel
 def quad_base(tabs, pa, pb, w, weighted, pts):
     """As :func:`quad_ext` for base tables (J, M): products in F_p, weights in F_p2."""
     half = tabs.shape[1] // 2
@@ -232,7 +232,7 @@ def quad_base(tabs, pa, pb, w, weighted, pts):
 # ---------------------------------------------------------------- generic products
 
 
-@njit(cache=True)
+@kernel
 def generic_ext(tabs, ptr, idx, w, weighted, pts):
     """acc[t, k] = sum_i w_i prod_{j in S_t} f_j(pts[k], i), S_t = idx[ptr[t]:ptr[t+1]]."""
     nj = tabs.shape[0]
@@ -269,7 +269,7 @@ def generic_ext(tabs, ptr, idx, w, weighted, pts):
 # ---------------------------------------------------------------- folds
 
 
-@njit(cache=True)
+@kernel
 def fold_stack_ext(tabs, r0, r1):
     """out[j, i] = f_j[i] + r (f_j[M/2 + i] - f_j[i]) for stacked extension tables."""
     nj = tabs.shape[0]
@@ -285,7 +285,7 @@ def fold_stack_ext(tabs, r0, r1):
     return out
 
 
-@njit(cache=True)
+@kernel
 def fold_stack_base(tabs, r0, r1):
     """As :func:`fold_stack_ext` for stacked base tables (J, M); the result is extension."""
     nj = tabs.shape[0]
@@ -299,7 +299,7 @@ def fold_stack_base(tabs, r0, r1):
     return out
 
 
-@njit(cache=True)
+@kernel
 def half_sum(w):
     """w[i] + w[M/2 + i]: eq(z_{>i}, .) from eq(z_{>=i}, .), since eq(z,0) + eq(z,1) = 1."""
     half = w.shape[0] // 2
@@ -313,7 +313,7 @@ def half_sum(w):
 # ---------------------------------------------------------------- fractional-sum trees
 
 
-@njit(cache=True)
+@kernel
 def frac_layer(p, q):
     """One layer up the fraction tree, pairing the two halves (x_0 = MSB):
 
@@ -333,7 +333,7 @@ def frac_layer(p, q):
     return po, qo
 
 
-@njit(cache=True)
+@kernel
 def leaf_denominators(cols, scale, alpha0, alpha1, beta_pows, out):
     """out[i] = alpha - scale * sum_c beta^c cols[c, i] (extension), for one lookup group."""
     nc = cols.shape[0]
@@ -352,7 +352,7 @@ def leaf_denominators(cols, scale, alpha0, alpha1, beta_pows, out):
 # ---------------------------------------------------------------- full sums
 
 
-@njit(cache=True)
+@kernel
 def dot_base(f, g):
     acc = ZERO
     for i in range(f.shape[0]):
@@ -360,7 +360,7 @@ def dot_base(f, g):
     return acc
 
 
-@njit(cache=True)
+@kernel
 def dot_ext(f, g):
     a0 = ZERO
     a1 = ZERO
@@ -371,7 +371,7 @@ def dot_ext(f, g):
     return a0, a1
 
 
-@njit(cache=True)
+@kernel
 def dot_ext_base(f, g):
     a0 = ZERO
     a1 = ZERO
@@ -384,7 +384,7 @@ def dot_ext_base(f, g):
 # ---------------------------------------------------------------- batched fraction-tree layers
 
 
-@njit(cache=True)
+@kernel
 def frac_round(tabs, w):
     """One round of a batched fractional-sum layer sumcheck (:func:`veriml.iop.gkr.prove_batch`).
 

@@ -10,7 +10,7 @@ Extension elements are (..., 2) uint64 arrays (c0, c1) of c0 + c1 X, X^2 = 7.
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from veriml.jit import kernel
 
 from ..field.fast import emul, gadd, gmul, gneg, gpow, gsub
 
@@ -23,7 +23,7 @@ INV2 = np.uint64((0xFFFFFFFF00000001 + 1) // 2)
 # ---------------------------------------------------------------- sumcheck
 
 
-@njit(cache=True)
+@kernel
 def sumcheck_coeffs_base(f, w):
     """h(X) = sum_b (f_lo + X df)(w_lo + X dw) = c0 + c1 X + c2 X^2 for base f, ext w.
 
@@ -45,7 +45,7 @@ def sumcheck_coeffs_base(f, w):
     return a0, a1, b0, b1
 
 
-@njit(cache=True)
+@kernel
 def sumcheck_coeffs_ext(f, w):
     """Same as :func:`sumcheck_coeffs_base` for an extension table f."""
     half = f.shape[0] // 2
@@ -67,7 +67,7 @@ def sumcheck_coeffs_ext(f, w):
     return a0, a1, b0, b1
 
 
-@njit(cache=True)
+@kernel
 def sumcheck_next(claim0, claim1, c00, c01, c20, c21, r0, r1):
     """h(r) with c1 = claim - 2 c0 - c2 (so that h(0) + h(1) = claim)."""
     c10 = gsub(gsub(claim0, gadd(c00, c00)), c20)
@@ -81,7 +81,7 @@ def sumcheck_next(claim0, claim1, c00, c01, c20, c21, r0, r1):
 # ---------------------------------------------------------------- coefficient tables
 
 
-@njit(cache=True)
+@kernel
 def coeff_fold_base(c, r0, r1, out):
     """Fix x_0 = r in coefficient form: out = c_lo + r c_hi (c base, out ext)."""
     half = c.shape[0] // 2
@@ -90,7 +90,7 @@ def coeff_fold_base(c, r0, r1, out):
         out[i, 1] = gmul(c[half + i], r1)
 
 
-@njit(cache=True)
+@kernel
 def coeff_fold_ext(c, r0, r1, out):
     half = c.shape[0] // 2
     for i in range(half):
@@ -99,7 +99,7 @@ def coeff_fold_ext(c, r0, r1, out):
         out[i, 1] = gadd(c[i, 1], m1)
 
 
-@njit(cache=True)
+@kernel
 def coeff_eval(c, x):
     """Multilinear (coefficient table c, ext) at the ext point x (m, 2), x_0 = MSB first."""
     n = c.shape[0]
@@ -117,7 +117,7 @@ def coeff_eval(c, x):
     return buf[0, 0], buf[0, 1]
 
 
-@njit(cache=True)
+@kernel
 def coeff_eval_pow_many(c, zs, out):
     """out[j] = f^(zs[j]) = f(pow(zs[j])) for ext points zs (q, 2)."""
     m = 0
@@ -139,7 +139,7 @@ def coeff_eval_pow_many(c, zs, out):
 # ---------------------------------------------------------------- weights (eq tables)
 
 
-@njit(cache=True)
+@kernel
 def _eq_pow_table_base(z, m):
     """Base-field eq table of the point (z, z^2, ..., z^(2^(m-1))), x_0 = MSB."""
     e = np.empty(1 << m, dtype=np.uint64)
@@ -160,7 +160,7 @@ def _eq_pow_table_base(z, m):
     return e
 
 
-@njit(cache=True)
+@kernel
 def add_eq_pow_base(w, zs, coeffs):
     """w += sum_j coeffs[j] * eq(pow(zs[j]), .) for base-field zs (w: (2^m, 2), coeffs ext).
 
@@ -204,7 +204,7 @@ def add_eq_pow_base(w, zs, coeffs):
             w[base + bl, 1] = a1[bl]
 
 
-@njit(cache=True)
+@kernel
 def add_scaled_ext(w, t, g0, g1):
     """w += g * t for extension tables w, t (in place) and an extension scalar g."""
     for i in range(w.shape[0]):
@@ -213,7 +213,7 @@ def add_scaled_ext(w, t, g0, g1):
         w[i, 1] = gadd(w[i, 1], m1)
 
 
-@njit(cache=True)
+@kernel
 def add_scaled_base(w, t, g0, g1):
     """w += g * t for an extension table w (in place), a base table t and an extension g."""
     for i in range(w.shape[0]):
@@ -221,7 +221,7 @@ def add_scaled_base(w, t, g0, g1):
         w[i, 1] = gadd(w[i, 1], gmul(t[i], g1))
 
 
-@njit(cache=True)
+@kernel
 def eq_ext_eval(a, b):
     """eq(a, b) = prod_l (a_l b_l + (1 - a_l)(1 - b_l)) for extension points (m, 2)."""
     p0 = _ONE
@@ -235,7 +235,7 @@ def eq_ext_eval(a, b):
     return p0, p1
 
 
-@njit(cache=True)
+@kernel
 def stacked_eq_sum(points, starts, sizes, blocks, coeffs, x):
     """sum_c coeffs[c] * eq((bits(blocks[c]), point_c), x) over claims c on a stacked table.
 
@@ -276,7 +276,7 @@ def stacked_eq_sum(points, starts, sizes, blocks, coeffs, x):
 _ROW_TILE = 256
 
 
-@njit(cache=True)
+@kernel
 def fiber_rows_base(x, k, out):
     """out[q, s] = x[s R + q], R = len(x) / 2^k (codeword -> fold-fiber rows).
 
@@ -292,7 +292,7 @@ def fiber_rows_base(x, k, out):
                 out[q, s] = x[src + q]
 
 
-@njit(cache=True)
+@kernel
 def fiber_rows_ext(x0, x1, k, out):
     """out[q, 2s + c] = x_c[s R + q] for the two components of an extension codeword."""
     r = x0.shape[0] >> k
@@ -305,7 +305,7 @@ def fiber_rows_ext(x0, x1, k, out):
                 out[q, 2 * s + 1] = x1[src + q]
 
 
-@njit(cache=True)
+@kernel
 def eq_pow_sum(zs, coeffs, alphas):
     """sum_j coeffs[j] * eq(pow(zs[j]), alphas) for ext zs (q, 2), alphas (m, 2).
 
@@ -333,7 +333,7 @@ def eq_pow_sum(zs, coeffs, alphas):
     return s0, s1
 
 
-@njit(cache=True)
+@kernel
 def ext_powers(g0, g1, count, start):
     """(count, 2) array of g^start, g^(start+1), ..."""
     out = np.empty((count, 2), dtype=np.uint64)
@@ -348,7 +348,7 @@ def ext_powers(g0, g1, count, start):
     return out
 
 
-@njit(cache=True)
+@kernel
 def ext_dot(a, b):
     """sum_i a[i] * b[i] over ext arrays (q, 2)."""
     s0 = _ZERO
@@ -363,7 +363,7 @@ def ext_dot(a, b):
 # ---------------------------------------------------------------- folding fibers
 
 
-@njit(cache=True)
+@kernel
 def fold_fibers(rows, is_ext, qs, alphas, w_inv, zeta_inv, out):
     """Fold(f, alphas)(z_q) from the 2^k values of f on each fiber {y : y^(2^k) = z_q}.
 
@@ -412,7 +412,7 @@ def fold_fibers(rows, is_ext, qs, alphas, w_inv, zeta_inv, out):
         out[t, 1] = v[0, 1]
 
 
-@njit(cache=True)
+@kernel
 def powers_base(g, count):
     out = np.empty(count, dtype=np.uint64)
     a = _ONE
@@ -422,7 +422,7 @@ def powers_base(g, count):
     return out
 
 
-@njit(cache=True)
+@kernel
 def base_pows_at(g, exps):
     """out[j] = g^exps[j]."""
     out = np.empty(exps.shape[0], dtype=np.uint64)

@@ -13,7 +13,7 @@ tables ``uint64`` of shape (2^n, 2); points are extension arrays of shape (n, 2)
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from veriml.jit import kernel
 
 from ..field import fast as F
 from ..field import ref as R
@@ -55,7 +55,7 @@ def evaluate_ref(table, point):
 # ---------------------------------------------------------------- kernels
 
 
-@njit(cache=True)
+@kernel
 def _fold_base(table, r0, r1, out):
     half = table.shape[0] // 2
     for i in range(half):
@@ -64,7 +64,7 @@ def _fold_base(table, r0, r1, out):
         out[i, 1] = gmul(d, r1)
 
 
-@njit(cache=True)
+@kernel
 def _fold_ext(table, r0, r1, out):
     half = table.shape[0] // 2
     for i in range(half):
@@ -75,7 +75,7 @@ def _fold_ext(table, r0, r1, out):
         out[i, 1] = gadd(table[i, 1], m1)
 
 
-@njit(cache=True)
+@kernel
 def _eq_table(point, out):
     n = point.shape[0]
     out[0, 0] = np.uint64(1)
@@ -96,7 +96,7 @@ def _eq_table(point, out):
         size *= 2
 
 
-@njit(cache=True)
+@kernel
 def _dot_ext_base(eq, table):
     acc0 = np.uint64(0)
     acc1 = np.uint64(0)
@@ -106,7 +106,7 @@ def _dot_ext_base(eq, table):
     return acc0, acc1
 
 
-@njit(cache=True)
+@kernel
 def _dot_ext_ext(eq, table):
     acc0 = np.uint64(0)
     acc1 = np.uint64(0)
@@ -117,7 +117,7 @@ def _dot_ext_ext(eq, table):
     return acc0, acc1
 
 
-@njit(cache=True)
+@kernel
 def _eval_base_split(table, eq_hi, eq_lo):
     """sum_hi eq_hi[hi] sum_lo eq_lo[lo] table[hi * L + lo] for a base table (L = len(eq_lo))."""
     nlo = eq_lo.shape[0]

@@ -4,14 +4,14 @@ each with a numpy reference in ``tests/prover/test_kernels.py``."""
 from __future__ import annotations
 
 import numpy as np
-from numba import njit
+from veriml.jit import kernel
 
 from ..field.fast import gadd, gmul
 
 ZERO = np.uint64(0)
 
 
-@njit(cache=True)
+@kernel
 def contract_mid(x, eq, out):
     """out[b, c] = sum_r eq[r] * x[b, r, c] for base x (B, R, C), eq (R, 2) -> out (B, C, 2)."""
     B, R, C = x.shape
@@ -28,7 +28,7 @@ def contract_mid(x, eq, out):
                 out[b, c, 1] = gadd(out[b, c, 1], gmul(e1, v))
 
 
-@njit(cache=True)
+@kernel
 def contract_last(x, eq, out):
     """out[b, c] = sum_r eq[r] * x[b, c, r] for base x (B, C, R), eq (R, 2) -> out (B, C, 2)."""
     B, C, R = x.shape
@@ -44,7 +44,7 @@ def contract_last(x, eq, out):
             out[b, c, 1] = a1
 
 
-@njit(cache=True)
+@kernel
 def scatter_eq(eq, idx, out):
     """out[idx[i]] += eq[i] for idx[i] >= 0: the weights W_r(j) = sum_{i: idx(i)=j} eq(r, i)
     of an index map, so that sum_i eq(r, i) x[idx(i)] = sum_j W_r(j) x[j]."""
