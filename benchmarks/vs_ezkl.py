@@ -62,8 +62,6 @@ Internal: ``--worker TOOL STAGE --model DIR --art DIR --result FILE`` runs one s
 from __future__ import annotations
 
 import argparse
-import asyncio
-import inspect
 import json
 import os
 import platform
@@ -93,7 +91,12 @@ WARM_REPS = 1  # extra proves per prove process, timed as the "warm" prove (main
 # =========================================================================== worker side
 
 def _ezkl_call(fn, *args, **kwargs):
-    """Call an ezkl function; some ezkl versions return awaitables (await them in a loop)."""
+    """Call an ezkl function; some ezkl versions return awaitables (await them in a loop).
+    asyncio is imported here, in ezkl's workers only: the harness adds nothing to either
+    tool's peak memory that the tool does not need."""
+    import asyncio
+    import inspect
+
     async def go():
         r = fn(*args, **kwargs)
         return (await r) if inspect.isawaitable(r) else r

@@ -29,7 +29,6 @@ tests run kernels through both paths (``tests/test_jit.py``).
 from __future__ import annotations
 
 import atexit
-import hashlib
 import importlib.machinery
 import importlib.util
 import json
@@ -270,7 +269,9 @@ def _cpu() -> str:
 
 def native_name() -> str:
     """``veriml_kernels_<hash>``: the hash of what the native module is built from."""
-    h = hashlib.sha256()
+    from Crypto.Hash import keccak  # veriml hashes with it anyway (hashlib would load OpenSSL: +3.6 MB)
+
+    h = keccak.new(digest_bits=256)
     for mod in KERNEL_MODULES:
         h.update((_PKG / (mod.split(".", 1)[1].replace(".", "/") + ".py")).read_bytes())
     h.update(Path(__file__).read_bytes())
