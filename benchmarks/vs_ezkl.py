@@ -260,6 +260,7 @@ def worker(args):
     except BaseException as e:  # noqa: BLE001 - reported to the parent, which goes on
         rec["error"] = f"{type(e).__name__}: {e}"[:500]
     rec["hwm_mb"] = peak_rss_mb()
+    rec["numba_imported"] = "numba" in sys.modules
     with open(args.result, "w") as f:
         json.dump(rec, f)
     return 0 if rec["ok"] else 1

@@ -78,6 +78,10 @@ def test_vs_ezkl_veriml_side_on_demo(tmp_path):
 def test_startup_on_demo(tmp_path):
     out = tmp_path / "s.jsonl"
     _run([BENCH / "startup.py", DATA, "--reps", "1", "--json", out], tmp_path)
-    (rec,) = _lines(out)
-    assert {"numpy_s", "numba_s", "veriml_s", "runtime_s", "prove_s", "warm_s", "rss_mb"} <= set(rec)
-    assert rec["rss_mb"] >= rec["rss_import_mb"] > 0
+    native, jit = _lines(out)
+    assert (native["path"], jit["path"]) == ("native", "jit")
+    assert {"numpy_s", "veriml_s", "prove_s", "warm_s", "rss_mb"} <= set(native)
+    assert {"numpy_s", "numba_s", "veriml_s", "runtime_s", "prove_s", "warm_s", "rss_mb"} <= set(jit)
+    assert jit["numba"]
+    for rec in (native, jit):
+        assert rec["rss_mb"] >= rec["rss_import_mb"] > 0

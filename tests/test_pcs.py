@@ -312,3 +312,7 @@ def test_sized_params_keep_the_defaults_security():
             assert p == d
         else:  # the bits grinding no longer gives come from queries
             assert p.queries[0] > d.queries[0]
+    # a commitment opened with parameters sized for another size (the weights beside the
+    # witness) still gets at least the defaults' weakest bits
+    floor = min(d.security_bits(m) for m in range(8, 25))
+    assert min(PcsParams.for_size(n).security_bits(m) for n in range(8, 25) for m in range(8, 25)) >= floor

@@ -266,3 +266,20 @@ class PcsParams:
     def security_bits(self, n: int, num_commitments: int = 2) -> float:
         """Round-by-round bits for 2^n values (the weakest round)."""
         return self.security(n, num_commitments=num_commitments).rbr_bits
+
+
+def sized_table(sizes=range(8, 25)) -> str:
+    """The Markdown table of :meth:`PcsParams.for_size` per size (docs/SECURITY.md)."""
+    d = PcsParams.default()
+    rows = ["| 2^n values | grinding g_i | queries t_i (per iteration) | bits (round by round) | defaults' bits |",
+            "|---|---|---|---|---|"]
+    for n in sizes:
+        p = PcsParams.for_size(n)
+        iters = len(p.folding_schedule(p.committed_vars(n)))
+        qs = ", ".join(str(p.queries_at(i)) for i in range(iters))
+        rows.append(f"| 2^{n} | {p.grinding_bits[0]} | {qs} | {p.security_bits(n):.2f} | {d.security_bits(n):.2f} |")
+    return "\n".join(rows)
+
+
+if __name__ == "__main__":  # python -m veriml.security: the sized parameters per commitment size
+    print(sized_table())
