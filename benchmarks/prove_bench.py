@@ -11,9 +11,10 @@ Every stage (compile, prove, verify) runs in its own Python process, so the proc
 peak resident memory (``VmHWM``, see ``peak_rss_mb``) is that stage's peak memory
 (interpreter and imports included; the post-import baseline is reported too). Three kinds of time are reported:
 
-* ``cold``: one fresh process with ``NUMBA_CACHE_DIR`` pointed at a new empty directory, so
-  every numba kernel the stage touches is JIT-compiled (what the very first run after
-  ``pip install`` costs).
+* ``cold``: one fresh process with ``NUMBA_CACHE_DIR`` and ``VERIML_KERNEL_DIR`` pointed at
+  a new empty directory, so nothing is compiled yet (what the very first run after ``pip
+  install`` costs): compile builds the native kernels (``veriml.jit``); prove and verify,
+  which do not build them, JIT-compile every kernel they touch.
 * ``first``: the first call in a fresh process with the numba disk cache warm (what one
   ``veriml prove`` command costs: kernels are loaded from the cache, lazy imports run).
   Median over ``--reps`` processes; ``wall`` runs from the process's start to the end of that
@@ -479,7 +480,7 @@ def bench_model(d, reps, cold, timeout, log=print):
         if cold:
             for stage in STAGES:
                 cache = tempfile.mkdtemp(prefix="veriml-numba-cold-")
-                env = dict(os.environ, NUMBA_CACHE_DIR=cache)
+                env = dict(os.environ, NUMBA_CACHE_DIR=cache, VERIML_KERNEL_DIR=cache)
                 try:
                     r, wall = spawn(["--stage", stage, "--model", str(d), "--art", art, "--runs", "1"],
                                     timeout, env)

@@ -136,3 +136,39 @@ def test_stale_sources_are_not_loaded(native_dir, monkeypatch):
     assert jit.native_module("veriml_kernels_0000000000000000") is None
     monkeypatch.setenv("VERIML_AOT", "0")
     assert jit.native_module() is None
+
+
+def test_failed_build_falls_back_to_jit_once(tmp_path, monkeypatch, capsys):
+    """A build that fails (no C compiler, say) is noted, said once in one line, and not tried
+    again for the same sources; compile goes on with numba's JIT."""
+    monkeypatch.setenv("VERIML_KERNEL_DIR", str(tmp_path))
+    monkeypatch.setenv("VERIML_AOT_BUILD", "1")
+    calls = []
+
+    def broken(progress=None, force=False):
+        calls.append(1)
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(jit, "build", broken)
+    assert jit.ensure_built() is None
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and "no compiler" in err[0] and "JIT" in err[0]
+    assert list(tmp_path.glob("*.failed"))
+    assert jit.ensure_built() is None and len(calls) == 1
+    monkeypatch.setenv("VERIML_AOT_BUILD", "0")
+    monkeypatch.setattr(jit, "build", lambda **k: pytest.fail("built with VERIML_AOT_BUILD=0"))
+    for f in tmp_path.glob("*.failed"):
+        f.unlink()
+    assert jit.ensure_built() is None
+
+
+def test_cli_build_kernels_failure_is_one_line(monkeypatch, capsys):
+    from veriml import cli
+
+    def broken(progress=None, force=False):
+        raise RuntimeError("no compiler")
+
+    monkeypatch.setattr(jit, "build", broken)
+    assert cli.main(["build-kernels"]) == 1
+    err = capsys.readouterr().err.strip().splitlines()
+    assert len(err) == 1 and err[0].startswith("error: building native kernels failed")

@@ -18,7 +18,9 @@ for the numba object, so it compiles exactly the code it always did.
 
 The native module exports one function per (kernel, argument types) pair listed in
 ``kernel_signatures.json``: the types Python code passes, recorded by running the tests
-and benchmarks with ``VERIML_RECORD_KERNELS=FILE`` (``python -m veriml.jit record``).
+and benchmarks with ``VERIML_RECORD_KERNELS=PREFIX`` (each process writes ``PREFIX.<pid>``)
+and merged with ``python -m veriml.jit merge PREFIX``. A call with types not in the list
+still works, through the JIT (``VERIML_JIT_LOG=1`` prints each such call).
 Kernels marked ``parallel=True`` stay JIT-only: the callers choose them above a size
 threshold, where numba's start-up is small next to the work. The module's name carries a
 hash of the kernel sources, the signature list, the Python version and the CPU, so an edit
