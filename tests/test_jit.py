@@ -24,7 +24,7 @@ def _args():
     ro = a.copy()
     ro.setflags(write=False)
     return [a, a.reshape(3, 4), a.reshape(3, 4).T, a[::2], ro, np.zeros((2, 2), dtype=np.uint8),
-            np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.bool_), 5, -5, (1 << 64) - 1, 1.5, True,
+            np.zeros(3, dtype=np.int64), np.zeros(3, dtype=np.bool_), 5, -5, (1 << 63), (1 << 64) - 1, 1.5, True,
             np.uint64(7), np.int64(-1), np.float64(2.0), (1, 2), (a, 3), np.ones(4, np.float64)]
 
 

@@ -115,7 +115,9 @@ def _key(a):
         layout = "C" if f.c_contiguous else ("F" if f.f_contiguous else "A")
         return ("a", _dt(a.dtype), a.ndim, layout, f.writeable)
     if t is int:
-        return ("s", "<i8") if -(1 << 63) <= a < (1 << 63) else ("s", "<u8")
+        if -(1 << 63) <= a < (1 << 63):
+            return ("s", "<i8")
+        return ("s", "<u8") if 0 <= a < (1 << 64) else ("?", "int")
     if t is bool:
         return ("s", "|b1")
     if t is float:
@@ -362,9 +364,13 @@ def build(progress=None, force: bool = False) -> Path:
         if k is None or not k.aot:
             continue
         for key in keys:
+            try:
+                sig = tuple(_numba_type(x) for x in key)
+            except TypeError:  # an argument numba cannot type ahead of time: leave it to the JIT
+                continue
             sym = f"k{n}"
             n += 1
-            cc.export(sym, tuple(_numba_type(x) for x in key))(k.dispatcher.py_func)
+            cc.export(sym, sig)(k.dispatcher.py_func)
             entries.setdefault(kname, []).append([key, sym])
     with tempfile.TemporaryDirectory(dir=so.parent) as tmp:
         cc.output_dir = tmp
