@@ -153,6 +153,15 @@ def case_lookups(tmp, rng):
     return p, [rng.integers(-6, 6, (2, 5)).astype(np.int64)]
 
 
+def case_interp(tmp, rng):
+    """Sigmoid and Tanh on a fine-scaled float input: tables of 2^16+ rows would be needed,
+    so both become interpolated lookups (a value table and a slope table on the coarse
+    index, rescale, sub, mul, rescale, add)."""
+    nodes = [N("Sigmoid", ["x"], ["s"]), N("Tanh", ["x"], ["t"]), N("Add", ["s", "t"], ["y"])]
+    p = graph_model(tmp / "interp.onnx", nodes, {"x": ((2, 3), F)}, {"y": F})
+    return p, [_x(rng, 2, 3, scale=2.0)]
+
+
 def case_softmax(tmp, rng):
     """Softmax over the last axis: max tree, exp lookup, sum, rounding div, clamp."""
     p = graph_model(tmp / "softmax.onnx", [N("Softmax", ["x"], ["y"], axis=-1)],
@@ -248,6 +257,7 @@ CASES = {
     "conv_grouped": case_conv_grouped,
     "conv1d": case_conv1d,
     "lookups": case_lookups,
+    "interp": case_interp,
     "softmax": case_softmax,
     "layernorm": case_layernorm,
     "div_sqrt": case_div_sqrt,

@@ -3,6 +3,10 @@
 A table is defined by ``(fn, params, s_in, s_out, lo, bits)``:
 ``T[i] = floor(f((lo + i) / 2^s_in; params) * 2^s_out + 1/2)`` for ``0 <= i < 2^bits``,
 clipped to +-2^61 (so log(0) is a large negative number, not -inf).
+
+``fn = "d:<name>"`` with ``params = (h, *params of name)`` is the forward difference
+``f(x + h) - f(x)`` of a function above: the slope table of an interpolated lookup
+(``veriml.quant.qops.lookup``).
 """
 
 from __future__ import annotations
@@ -56,7 +60,11 @@ def _build(fn, params, s_in, s_out, lo, bits):
         raise ValueError(f"table {fn}: {bits} bits > {MAX_TABLE_BITS}")
     x = (lo + np.arange(2**bits, dtype=np.float64)) / 2.0**s_in
     with np.errstate(all="ignore"):
-        y = FUNCTIONS[fn](x, *params) * 2.0**s_out
+        if fn.startswith("d:"):
+            f, h = FUNCTIONS[fn[2:]], params[0]
+            y = (f(x + h, *params[1:]) - f(x, *params[1:])) * 2.0**s_out
+        else:
+            y = FUNCTIONS[fn](x, *params) * 2.0**s_out
     y = np.nan_to_num(y, nan=0.0, posinf=_CLIP, neginf=-_CLIP)
     t = np.floor(np.clip(y, -_CLIP, _CLIP) + 0.5).astype(np.int64)
     t.setflags(write=False)

@@ -32,6 +32,14 @@ CLAMP_HEADROOM_BITS = 8
 DIV_HEADROOM_BITS = 8
 #: table address width of the lookup primitive (saturating functions)
 TABLE_BITS = 18
+#: smooth functions (bounded f'' on their table domain) get interpolated lookups: two
+#: tables of 2^(bits - k) rows (f and its difference per segment of 2^k input steps)
+#: instead of one of 2^bits, when that is smaller counting INTERP_COLUMNS per element
+SMOOTH_FUNCTIONS = frozenset({"sigmoid", "tanh", "exp", "erf", "phi", "gelu_tanh", "softplus",
+                              "tanh_softplus", "sin", "cos", "atan"})
+INTERP_MIN_BITS = 12
+INTERP_MIN_SEGMENT_BITS = 6
+INTERP_COLUMNS = 8
 
 
 def ceil_log2(x: float) -> int:

@@ -209,9 +209,51 @@ def lookup(b, x, fn, lo, hi, params=(), s_out=None, bits_max=None):
         with np.errstate(all="ignore"):
             fv = np.nan_to_num(FUNCTIONS[fn](grid, *params), nan=0.0, posinf=0.0, neginf=0.0)
         s_out = act_scale(float(np.max(np.abs(fv))))
-    attrs = {"fn": fn, "params": tuple(float(p) for p in params), "s_in": s_in, "s_out": s_out,
-             "lo": lo_i, "bits": nbits}
+    params = tuple(float(p) for p in params)
+    k = _segment_bits(fn, params, lo_i, hi_i, s_in, s_out, nbits, x.size)
+    if k:
+        return _interpolated_lookup(b, x, fn, params, s_in, s_out, k)
+    attrs = {"fn": fn, "params": params, "s_in": s_in, "s_out": s_out, "lo": lo_i, "bits": nbits}
     return b.emit("lookup", [x], attrs, scale=s_out)
+
+
+def _segment_bits(fn, params, lo_i, hi_i, s_in, s_out, nbits, n):
+    """Segment width 2^k (input steps) for an interpolated lookup of ``fn``, or 0 for a
+    direct table: k is the largest width whose linear-interpolation error
+    ``max|f''| h^2 / 8`` (h = 2^k input steps, with a 1.5x margin on the sampled f'') stays
+    within one output step 2^-s_out, used when its two tables and per-element steps are
+    smaller than the direct table."""
+    if fn not in policy.SMOOTH_FUNCTIONS or nbits < policy.INTERP_MIN_BITS:
+        return 0
+    grid = np.linspace(lo_i, hi_i + 1, 8193) / 2.0**s_in
+    d = grid[1] - grid[0]
+    with np.errstate(all="ignore"):
+        fv = FUNCTIONS[fn](grid, *params)
+    f2 = float(np.max(np.abs(np.diff(fv, 2)))) / d**2 * 1.5 if fv.size > 2 else 0.0
+    if not np.isfinite(f2):
+        return 0
+    h = math.sqrt(8.0 * 2.0**-s_out / f2) if f2 > 0 else math.inf
+    k = min(int(math.floor(math.log2(h * 2.0**s_in))) if np.isfinite(h) else nbits,
+            nbits - policy.INTERP_MIN_SEGMENT_BITS)
+    if k < 1 or 2 * 2 ** (nbits - k) + policy.INTERP_COLUMNS * n >= 2**nbits:
+        return 0
+    return k
+
+
+def _interpolated_lookup(b, x, fn, params, s_in, s_out, k):
+    """y = T0[j] + round(T1[j] * r / 2^k) with x = j 2^k + r, 0 <= r < 2^k: two tables on
+    the coarse index j (f at the segment starts, and its forward difference over one
+    segment) instead of one on x; every step is an existing primitive, so each is proven
+    (the split by ``rescale``'s remainder check, the product by ``mul``) and the integer
+    interpreter computes exactly what the prover proves."""
+    j = floor_div_pow2(b, x, k)  # scale s_in - k
+    r = b.emit("sub", [x, to_scale(b, j, s_in)], scale=s_in, kind=x.kind)  # 0 <= r < 2^k
+    h = 2.0 ** (k - s_in)
+    common = {"s_in": s_in - k, "s_out": s_out, "lo": j.lo, "bits": max(1, (j.hi - j.lo).bit_length())}
+    t0 = b.emit("lookup", [j], {"fn": fn, "params": params, **common}, scale=s_out)
+    t1 = b.emit("lookup", [j], {"fn": "d:" + fn, "params": (h, *params), **common}, scale=s_out)
+    slope = b.emit("mul", [t1, r], scale=s_out + k, kind=x.kind)  # t1 * r / 2^k at scale s_out
+    return b.emit("add", [t0, to_scale(b, slope, s_out)], scale=s_out, kind=x.kind)
 
 
 def observed_range(b, x, margin=2.0):
