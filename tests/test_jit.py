@@ -145,7 +145,7 @@ def test_failed_build_falls_back_to_jit_once(tmp_path, monkeypatch, capsys):
     monkeypatch.setenv("VERIML_AOT_BUILD", "1")
     calls = []
 
-    def broken(progress=None, force=False):
+    def broken(force=False):
         calls.append(1)
         raise RuntimeError("no compiler")
 
@@ -165,7 +165,7 @@ def test_failed_build_falls_back_to_jit_once(tmp_path, monkeypatch, capsys):
 def test_cli_build_kernels_failure_is_one_line(monkeypatch, capsys):
     from veriml import cli
 
-    def broken(progress=None, force=False):
+    def broken(force=False):
         raise RuntimeError("no compiler")
 
     monkeypatch.setattr(jit, "build", broken)

@@ -231,8 +231,7 @@ def cmd_build_kernels(args):
     except Exception as e:  # noqa: BLE001 - a missing C compiler is not a traceback
         print(_one_line(f"error: building native kernels failed: {type(e).__name__}: {e}"), file=sys.stderr)
         return 1
-    n = sum(len(v) for v in jit.native_module()[1]["kernels"].values()) if jit.native_module() else 0
-    print(f"native kernels: {path} ({n} functions, {time.perf_counter() - t0:.1f} s)")
+    print(f"native kernels: {path} ({jit.status()['functions']} functions, {time.perf_counter() - t0:.1f} s)")
     return 0
 
 

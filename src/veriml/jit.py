@@ -42,7 +42,7 @@ from pathlib import Path
 
 import numpy as np
 
-__all__ = ["Kernel", "kernel", "intrinsic", "prange", "parallel_pays", "jit_started", "native_module", "build",
+__all__ = ["Kernel", "kernel", "intrinsic", "prange", "parallel_pays", "native_module", "build", "ensure_built",
            "status", "KERNEL_MODULES"]
 
 # modules whose functions are kernels (their sources are hashed into the native module's name)
@@ -63,7 +63,7 @@ _PKG = Path(__file__).parent
 _KERNELS: dict[str, "Kernel"] = {}  # "module.name" -> Kernel, in definition order
 _INTRINSICS: list["_LazyIntrinsic"] = []
 _JIT_ON = False
-JIT_START_S = 0.7  # numba's start-up in a fresh process: import, contexts, loading a parallel kernel
+JIT_START_S = 0.7  # numba's start-up: import, contexts, cache loads (0.43-0.50 s, startup.py) + threading layer
 _NATIVE = None  # the loaded native module's table {kernel name: {key: function}}, {} if none
 _LOG_MISSES = bool(os.environ.get("VERIML_JIT_LOG"))
 _RECORD: dict[str, set] | None = {} if os.environ.get("VERIML_RECORD_KERNELS") else None
@@ -243,11 +243,6 @@ def _make_dispatcher(k: "Kernel"):
     return k._dispatcher
 
 
-def jit_started() -> bool:
-    """Whether this process has started numba (made a dispatcher)."""
-    return _JIT_ON
-
-
 def parallel_pays(serial_seconds: float) -> bool:
     """Whether a parallel (JIT-only) kernel is worth it for work a serial kernel would do in
     ``serial_seconds``: always once numba runs; else only if the threads save more than
@@ -337,11 +332,11 @@ def load_signatures(path=SIGNATURES) -> dict:
         return {k: [_freeze(s) for s in v] for k, v in json.load(f).items()}
 
 
-def build(progress=None, force: bool = False) -> Path:
+def build(force: bool = False) -> Path:
     """Build the native module for the current sources (once per machine); its path.
 
-    ``progress(done, total)`` is called as kernels are compiled. Written under a temporary
-    name and renamed, so a concurrent or interrupted build never leaves a half module.
+    Written under a temporary name and renamed, so a concurrent or interrupted build never
+    leaves a half module.
     """
     name = native_name()
     so, manifest = _paths(name)
@@ -374,11 +369,7 @@ def build(progress=None, force: bool = False) -> Path:
             entries.setdefault(kname, []).append([key, sym])
     with tempfile.TemporaryDirectory(dir=so.parent) as tmp:
         cc.output_dir = tmp
-        if progress is not None:
-            progress(0, n)
         cc.compile()
-        if progress is not None:
-            progress(n, n)
         built = next(Path(tmp).glob(name + "*"))
         meta = {"name": name, "kernels": entries, "numba": __import__("numba").__version__}
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
