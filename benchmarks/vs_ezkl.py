@@ -56,7 +56,8 @@ flag to combine runs; for a model in several, the last file wins).
 per model and tool (the last file that ran a tool on a model wins), and ``--json`` writes
 the merge (what ``benchmarks/vs_ezkl_plot.py`` reads).
 
-Internal: ``--worker TOOL STAGE --model DIR --art DIR --result FILE`` runs one stage.
+The stages run in ``stage_worker.py`` (beside this script), which imports nothing the stage
+does not need, so the harness adds as little as it can to either tool's peak memory.
 """
 
 from __future__ import annotations
@@ -65,7 +66,6 @@ import argparse
 import json
 import os
 import platform
-import resource
 import shutil
 import signal
 import statistics
@@ -75,8 +75,6 @@ import tempfile
 import time
 from pathlib import Path
 
-from peakmem import peak_rss_mb  # noqa: E402 - beside this script (main() copies it next to the worker)
-
 HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 DEFAULT_MODELS = ["1l_mlp", "2l_relu_fc", "1l_sigmoid", "1l_softmax", "layernorm", "linear_regression",
@@ -84,186 +82,8 @@ DEFAULT_MODELS = ["1l_mlp", "2l_relu_fc", "1l_sigmoid", "1l_softmax", "layernorm
 EZKL_STAGES = ("settings", "compile", "setup", "witness", "prove", "verify")
 VERIML_STAGES = ("compile", "prove", "verify")
 KIB = 1024.0
-WORKER_SCRIPT = str(Path(__file__).resolve())  # main() points it at a copy taken at start
+WORKER_SCRIPT = str(HERE / "stage_worker.py")  # main() points it at a copy taken at start
 WARM_REPS = 1  # extra proves per prove process, timed as the "warm" prove (main() sets --warm)
-
-
-# =========================================================================== worker side
-
-def _ezkl_call(fn, *args, **kwargs):
-    """Call an ezkl function; some ezkl versions return awaitables (await them in a loop).
-    asyncio is imported here, in ezkl's workers only: the harness adds nothing to either
-    tool's peak memory that the tool does not need."""
-    import asyncio
-    import inspect
-
-    async def go():
-        r = fn(*args, **kwargs)
-        return (await r) if inspect.isawaitable(r) else r
-
-    return asyncio.run(go())
-
-
-class Ezkl:
-    """ezkl's Python bindings, one stage per method; files live in the art dir."""
-
-    def __init__(self, model_dir, art, srs=None):
-        import ezkl
-
-        self.ezkl = ezkl
-        self.onnx = os.path.join(model_dir, "network.onnx")
-        self.data = os.path.join(model_dir, "input.json")
-        self.art = art
-        self.srs = srs
-        p = lambda n: os.path.join(art, n)  # noqa: E731
-        self.settings, self.compiled, self.pk, self.vk = p("settings.json"), p("network.ezkl"), p("pk.key"), p("vk.key")
-        self.witness, self.proof = p("witness.json"), p("proof.json")
-
-    def run(self, stage):
-        """Run ``stage``; return (seconds, extra fields)."""
-        ez, call = self.ezkl, _ezkl_call
-        t0 = time.perf_counter()
-        if stage == "settings":
-            ok = call(ez.gen_settings, self.onnx, self.settings)
-            ok = ok and call(ez.calibrate_settings, self.data, self.onnx, self.settings)
-        elif stage == "compile":
-            ok = call(ez.compile_circuit, self.onnx, self.compiled, self.settings)
-        elif stage == "srs":
-            ok = call(ez.gen_srs, self.srs, self.logrows()) is not False
-        elif stage == "setup":
-            ok = call(ez.setup, self.compiled, self.vk, self.pk, srs_path=self.srs)
-        elif stage == "witness":
-            keys = {"vk_path": self.vk, "srs_path": self.srs} if os.path.exists(self.vk) else {}
-            ok = call(ez.gen_witness, self.data, self.compiled, self.witness, **keys) is not None
-        elif stage == "prove":
-            ok = call(ez.prove, self.witness, self.compiled, self.pk, self.proof, srs_path=self.srs) is not None
-        elif stage == "verify":
-            ok = call(ez.verify, self.proof, self.settings, self.vk, srs_path=self.srs)
-        else:
-            raise ValueError(stage)
-        sec = time.perf_counter() - t0
-        if not ok:
-            raise RuntimeError(f"ezkl {stage} returned {ok!r}")
-        return sec, self.sizes(stage)
-
-    def logrows(self):
-        with open(self.settings) as f:
-            return int(json.load(f)["run_args"]["logrows"])
-
-    def sizes(self, stage):
-        if stage == "settings":
-            with open(self.settings) as f:
-                s = json.load(f)
-            ra = s["run_args"]
-            return {"logrows": int(ra["logrows"]), "input_scale": ra.get("input_scale"),
-                    "param_scale": ra.get("param_scale"), "num_rows": s.get("num_rows")}
-        if stage == "setup":
-            return {"pk_bytes": os.path.getsize(self.pk), "vk_bytes": os.path.getsize(self.vk)}
-        if stage == "prove":
-            with open(self.proof) as f:
-                doc = json.load(f)
-            return {"proof_bytes": len(doc["proof"]), "proof_file_bytes": os.path.getsize(self.proof)}
-        return {}
-
-
-def _veriml_api():
-    """veriml.api when it provides compile/prove/verify, else None."""
-    try:
-        from veriml import api
-    except ImportError:
-        return None
-    return api if all(callable(getattr(api, f, None)) for f in VERIML_STAGES) else None
-
-
-class VerimlApi:
-    """``veriml.compile`` / ``veriml.prove`` / ``veriml.verify`` (what the CLI verbs run):
-    files in, files out, so keys and proofs are read from disk inside the timed call, as
-    ezkl's are."""
-
-    name = "veriml.api"
-
-    def __init__(self, api, model_dir, art):
-        self.api = api
-        self.onnx = os.path.join(model_dir, "network.onnx")
-        self.data = os.path.join(model_dir, "input.json")
-        self.art = art
-        self.proof = os.path.join(art, "proof.bin")
-        self.vk = os.path.join(art, "vk.bin")
-
-    def run(self, stage):
-        import numpy as np
-
-        api = self.api
-        t0 = time.perf_counter()
-        if stage == "compile":
-            a = api.compile(self.onnx, sample=self.data, out_dir=self.art)
-            sec = time.perf_counter() - t0
-            pk = os.path.join(self.art, "pk.bin")
-            return sec, {"vk_bytes": os.path.getsize(self.vk), "pk_bytes": os.path.getsize(pk),
-                         "primitives": len(a.program.nodes), "timings": getattr(a, "timings", None)}
-        if stage == "prove":
-            proof = api.prove(self.art, self.data)
-            sec = time.perf_counter() - t0
-            proof.save(self.proof)
-            np.savez(os.path.join(self.art, "outputs.npz"), *proof.outputs)
-            return sec, {"proof_bytes": len(proof.bytes), "timings": proof.timings}
-        if stage == "verify":
-            proven = api.verify(self.vk, self.proof)
-            sec = time.perf_counter() - t0
-            with np.load(os.path.join(self.art, "outputs.npz")) as z:
-                claimed = [z[k] for k in z.files]
-            if len(proven) != len(claimed) or not all(np.array_equal(np.asarray(a).reshape(b.shape), b)
-                                                      for a, b in zip(proven, claimed)):
-                raise RuntimeError("verified outputs differ from the prover's outputs")
-            return sec, {}
-        raise ValueError(stage)
-
-
-def veriml_backend(model_dir, art):
-    api = _veriml_api()
-    if api is None:
-        raise RuntimeError("veriml.api with compile/prove/verify not found (pip install -e .)")
-    return VerimlApi(api, model_dir, art)
-
-
-def _cpu_s():
-    """User + system CPU seconds of this process so far, all threads."""
-    ru = resource.getrusage(resource.RUSAGE_SELF)
-    return ru.ru_utime + ru.ru_stime
-
-
-def worker(args):
-    """One stage in this process; the result goes to ``args.result`` as JSON."""
-    t_start = time.perf_counter()
-    rec = {"ok": False}
-    try:
-        if args.worker[0] == "ezkl":
-            tool = Ezkl(args.model, args.art, args.srs)
-            import ezkl
-
-            rec["version"] = getattr(ezkl, "__version__", None)
-        else:
-            tool = veriml_backend(args.model, args.art)
-            import veriml.prover.system  # noqa: F401 - import cost belongs to start-up, not the stage
-
-            rec["backend"] = tool.name
-        rec["import_s"] = time.perf_counter() - t_start
-        cpu0 = _cpu_s()
-        sec, extra = tool.run(args.worker[1])
-        rec.update(extra, ok=True, time_s=sec, cpu_s=_cpu_s() - cpu0)
-        if args.worker[1] == "prove" and args.warm:
-            # the same prove again in this process: a long-lived prover (a service using the
-            # Python API) pays start-up costs (numba's runtime, kernels loaded from cache) once
-            warm = [tool.run("prove")[0] for _ in range(args.warm)]
-            rec["warm_s"] = statistics.median(warm)
-            rec["warm_runs"] = warm
-    except BaseException as e:  # noqa: BLE001 - reported to the parent, which goes on
-        rec["error"] = f"{type(e).__name__}: {e}"[:500]
-    rec["hwm_mb"] = peak_rss_mb()
-    rec["numba_imported"] = "numba" in sys.modules
-    with open(args.result, "w") as f:
-        json.dump(rec, f)
-    return 0 if rec["ok"] else 1
 
 
 # =========================================================================== parent side
@@ -291,8 +111,7 @@ def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, sr
     log = os.path.join(art, f"{tool}-{stage}.log")
     if os.path.exists(result):
         os.unlink(result)
-    cmd = [sys.executable, WORKER_SCRIPT, "--worker", tool, stage, "--model", str(model_dir),
-           "--art", art, "--result", result] + (["--srs", srs] if srs else [])
+    cmd = [sys.executable, WORKER_SCRIPT, tool, stage, str(model_dir), art, result] + (["--srs", srs] if srs else [])
     if stage == "prove" and WARM_REPS:
         cmd += ["--warm", str(WARM_REPS)]
     load = os.getloadavg()[0]
@@ -481,12 +300,10 @@ def run_veriml(model_dir, art, args, env):
         if not r["ok"]:
             break
     rec = summarize("veriml", {"stages": stages})
-    npz = os.path.join(art, "outputs.npz")
-    if stages.get("prove", {}).get("ok") and os.path.exists(npz):
-        import numpy as np
-
-        with np.load(npz) as z:
-            rec["outputs"] = [z[k].reshape(-1).tolist() for k in z.files]
+    outs = os.path.join(art, "outputs.json")  # the prover's outputs, flat (stage_worker.py writes it)
+    if stages.get("prove", {}).get("ok") and os.path.exists(outs):
+        with open(outs) as f:
+            rec["outputs"] = json.load(f)
     return rec
 
 
@@ -801,17 +618,10 @@ def main(argv=None):
     ap.add_argument("--keep", action="store_true", help="keep keys and proofs under --work")
     ap.add_argument("--no-warmup", action="store_true", help="skip the untimed veriml run that fills numba's cache")
     ap.add_argument("--no-snapshot", action="store_true", help="run veriml from the installed tree")
-    ap.add_argument("--worker", nargs=2, metavar=("TOOL", "STAGE"), help=argparse.SUPPRESS)
-    ap.add_argument("--model", help=argparse.SUPPRESS)
-    ap.add_argument("--art", help=argparse.SUPPRESS)
-    ap.add_argument("--result", help=argparse.SUPPRESS)
-    ap.add_argument("--srs", help=argparse.SUPPRESS)
     ap.add_argument("--report", metavar="JSON", nargs="+",
                     help="run nothing: print the tables of earlier --json files (merged: per model and "
                          "tool, the last file that has it wins; --json writes the merge)")
     args = ap.parse_args(argv)
-    if args.worker:
-        return worker(args)
     if args.report:
         recs = merge_runs(args.report)
         print_table(recs)
@@ -835,8 +645,8 @@ def main(argv=None):
     os.makedirs(args.cache, exist_ok=True)
     global WORKER_SCRIPT, WARM_REPS  # workers run a copy, so editing this file during a run is safe
     WARM_REPS = args.warm
-    WORKER_SCRIPT = os.path.join(args.work, "_vs_ezkl_worker.py")
-    shutil.copyfile(__file__, WORKER_SCRIPT)
+    WORKER_SCRIPT = os.path.join(args.work, "stage_worker.py")
+    shutil.copyfile(HERE / "stage_worker.py", WORKER_SCRIPT)
     shutil.copyfile(HERE / "peakmem.py", os.path.join(args.work, "peakmem.py"))
     if args.no_snapshot:
         env = dict(os.environ)

@@ -153,6 +153,9 @@ def test_vk_encoding_is_canonical(art_dir):
 def test_atomic_write_leaves_nothing_on_failure(tmp_path, monkeypatch):
     target = tmp_path / "f.bin"
     atomic_write(target, b"old")
+    mask = os.umask(0o022)
+    os.umask(mask)
+    assert target.stat().st_mode & 0o777 == 0o666 & ~mask  # the usual mode, not a temp file's 0600
 
     def boom(*a):
         raise OSError("disk full")

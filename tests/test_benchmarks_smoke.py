@@ -67,6 +67,7 @@ def test_vs_ezkl_veriml_side_on_demo(tmp_path):
     v = rec["veriml"]
     assert v["ok"] is True, v
     assert v["prove_s"] > 0 and v["prove_warm_s"] > 0 and v["proof_bytes"] > 0
+    assert v["stages"]["prove"]["warm_hwm_mb"] >= v["stages"]["prove"]["hwm_mb"]
     for stage in ("compile", "prove", "verify"):
         s = v["stages"][stage]
         assert s["ok"] and 0 < s["peak_mb"] <= s["maxrss_mb"] + 1 and s["hwm_mb"] > 0

@@ -179,3 +179,14 @@ def test_extension_rows_hash_as_pairs():
     assert tree.root == ref_root(ext.reshape(8, 6))
     idx = np.array([2, 5])
     assert verify_multiproof(tree.root, 3, idx, ext.reshape(8, 6)[idx], tree.open(idx))
+
+
+def test_sorted_unique_matches_numpy():
+    from veriml.hash.merkle import sorted_unique
+
+    rng = np.random.default_rng(5)
+    for shape in [(0,), (1,), (37,), (5, 16), (3, 4, 8)]:
+        a = rng.integers(0, 20, size=shape, dtype=np.int64)
+        u, inv = sorted_unique(a, return_inverse=True)
+        assert np.array_equal(u, np.unique(a)) and np.array_equal(sorted_unique(a), u)
+        assert inv.shape == a.shape and np.array_equal(u[inv], a)

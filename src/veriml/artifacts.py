@@ -41,7 +41,6 @@ import dataclasses
 import json
 import os
 import struct
-import tempfile
 from dataclasses import dataclass, field
 
 import numpy as np
@@ -79,10 +78,18 @@ def read_bytes(path, what: str) -> bytes:
         raise ArtifactError(f"{path}: cannot read {what} ({e.strerror or e})") from None
 
 
-def _umask() -> int:
-    mask = os.umask(0)
-    os.umask(mask)
-    return mask
+def _create_temp(path: str) -> tuple[int, str]:
+    """A new file beside ``path`` (``O_EXCL``: never someone else's), opened for writing with
+    the usual mode (0666 less the umask). ``tempfile.mkstemp`` would do, but importing
+    tempfile costs every prove process 0.8 MB (random, shutil, bz2, lzma)."""
+    d = os.path.dirname(os.path.abspath(path))
+    for _ in range(100):
+        tmp = os.path.join(d, f".veriml-{os.getpid()}-{os.urandom(6).hex()}.tmp")
+        try:
+            return os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666), tmp
+        except FileExistsError:
+            continue
+    raise FileExistsError(f"no free temporary name in {d}")
 
 
 def atomic_write(path, data) -> None:
@@ -92,8 +99,7 @@ def atomic_write(path, data) -> None:
     if isinstance(data, str):
         data = data.encode()
     try:
-        fd, tmp = tempfile.mkstemp(dir=os.path.dirname(os.path.abspath(path)), prefix=".veriml-",
-                                   suffix=".tmp")
+        fd, tmp = _create_temp(path)
     except OSError as e:
         raise ArtifactError(f"{path}: cannot write ({e.strerror or e})") from None
     try:
@@ -101,7 +107,6 @@ def atomic_write(path, data) -> None:
             f.write(data)
             f.flush()
             os.fsync(f.fileno())
-        os.chmod(tmp, 0o666 & ~_umask())  # mkstemp makes 0600; give the usual mode
         os.replace(tmp, path)
     except BaseException:
         if os.path.exists(tmp):
@@ -340,7 +345,6 @@ def encode_pk(program, digest: bytes) -> bytes:
 
 def decode_pk(data: bytes, vk, path: str = PK_FILE):
     """``pk.bin`` content and the verifying key -> system.ProverKey (weights recommitted)."""
-    from .prover.plan import build_plan
     from .prover.system import ProverKey, commit_weights, weight_tids
 
     body = _unseal(data, path, "proving key", PK_MAGIC)
@@ -367,7 +371,9 @@ def decode_pk(data: bytes, vk, path: str = PK_FILE):
         r.finish()
     except CodecError as e:
         raise ArtifactError(f"{path}: unusable proving key ({e})") from None
-    plan = build_plan(prog, vk.plan.limb_bits)  # the vk's program: skip choosing the width again
+    # the vk's plan over this program: op set-up reads shapes and attributes, never weight
+    # values (which are all that differ), so its layouts, columns and index maps are shared
+    plan = dataclasses.replace(vk.plan, program=prog)
     commitment, prover_data = commit_weights(plan, vk.params)
     if commitment != vk.weight_commitment:
         raise ArtifactError(f"{path}: the weights do not match the commitment in {VK_FILE}")

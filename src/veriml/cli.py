@@ -12,7 +12,6 @@ import argparse
 import json
 import os
 import sys
-import tempfile
 import time
 
 import numpy as np
@@ -45,7 +44,7 @@ def cmd_inspect(args):
     if bad:
         print("unsupported or failing nodes: " + ", ".join(f"{n} ({op})" for n, op in bad))
         return 1
-    print(f"inputs: " + ", ".join(f"{s.name} {list(s.shape)} scale 2^-{s.scale} range "
+    print("inputs: " + ", ".join(f"{s.name} {list(s.shape)} scale 2^-{s.scale} range "
                                    f"[{s.lo / 2.0**s.scale:g}, {s.hi / 2.0**s.scale:g}]" for s in cm.inputs))
     print(f"largest proven bound: 2^{p.max_bound_bits():.1f} (limit 2^62)")
     return 0
@@ -63,16 +62,9 @@ def cmd_run(args):
     doc = {"output_data": [np.asarray(o, dtype=np.float64).reshape(-1).tolist() for o in outs]}
     text = json.dumps(doc)
     if args.output:
-        d = os.path.dirname(os.path.abspath(args.output))
-        fd, tmp = tempfile.mkstemp(dir=d, prefix=".veriml-", suffix=".json")
-        try:
-            with os.fdopen(fd, "w") as f:
-                f.write(text)
-            os.replace(tmp, args.output)
-        except BaseException:
-            if os.path.exists(tmp):
-                os.unlink(tmp)
-            raise
+        from veriml.artifacts import atomic_write
+
+        atomic_write(args.output, text)
     else:
         print(text)
     return 0
@@ -168,6 +160,7 @@ def cmd_verify(args):
 
 def cmd_demo(args):
     """Compile, prove and verify the bundled CNN on its bundled digit; compare to onnxruntime."""
+    import tempfile
     from importlib.resources import as_file, files
 
     data = files("veriml") / "data"

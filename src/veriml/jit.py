@@ -37,8 +37,6 @@ import json
 import os
 import platform
 import sys
-import tempfile
-from pathlib import Path
 
 import numpy as np
 
@@ -57,8 +55,8 @@ KERNEL_MODULES = (
     "veriml.pcs.kernels",
     "veriml.prover.kernels",
 )
-SIGNATURES = Path(__file__).with_name("kernel_signatures.json")
-_PKG = Path(__file__).parent
+_PKG = os.path.dirname(os.path.abspath(__file__))
+SIGNATURES = os.path.join(_PKG, "kernel_signatures.json")
 
 _KERNELS: dict[str, "Kernel"] = {}  # "module.name" -> Kernel, in definition order
 _INTRINSICS: list["_LazyIntrinsic"] = []
@@ -268,29 +266,30 @@ def _cpu() -> str:
 
 def native_name() -> str:
     """``veriml_kernels_<hash>``: the hash of what the native module is built from."""
-    from Crypto.Hash import keccak  # veriml hashes with it anyway (hashlib would load OpenSSL: +3.6 MB)
+    from .hash.keccak import keccak256  # not hashlib: it would load OpenSSL (+3.6 MB per process)
 
-    h = keccak.new(digest_bits=256)
-    for mod in KERNEL_MODULES:
-        h.update((_PKG / (mod.split(".", 1)[1].replace(".", "/") + ".py")).read_bytes())
-    h.update(Path(__file__).read_bytes())
-    h.update(SIGNATURES.read_bytes() if SIGNATURES.exists() else b"")
-    h.update(f"{sys.version}|{platform.machine()}|{_cpu()}".encode())
-    return "veriml_kernels_" + h.hexdigest()[:16]
+    parts = []
+    files = [os.path.join(_PKG, *mod.split(".")[1:]) + ".py" for mod in KERNEL_MODULES]
+    for path in files + [os.path.abspath(__file__), SIGNATURES]:
+        if os.path.exists(path):
+            with open(path, "rb") as f:
+                parts.append(keccak256(f.read()))
+    parts.append(f"{sys.version}|{platform.machine()}|{_cpu()}".encode())
+    return "veriml_kernels_" + keccak256(b"".join(parts)).hex()[:16]
 
 
-def kernel_dir() -> Path:
+def kernel_dir() -> str:
     """Where native builds live: ``$VERIML_KERNEL_DIR``, else ``~/.cache/veriml/kernels``."""
     d = os.environ.get("VERIML_KERNEL_DIR")
     if d:
-        return Path(d)
+        return d
     base = os.environ.get("XDG_CACHE_HOME") or os.path.join(os.path.expanduser("~"), ".cache")
-    return Path(base) / "veriml" / "kernels"
+    return os.path.join(base, "veriml", "kernels")
 
 
-def _paths(name: str):
+def _paths(name: str) -> tuple[str, str]:
     d = kernel_dir()
-    return d / (name + importlib.machinery.EXTENSION_SUFFIXES[0]), d / (name + ".json")
+    return os.path.join(d, name + importlib.machinery.EXTENSION_SUFFIXES[0]), os.path.join(d, name + ".json")
 
 
 def native_module(name: str | None = None):
@@ -299,7 +298,7 @@ def native_module(name: str | None = None):
         return None
     name = name or native_name()
     so, manifest = _paths(name)
-    if not (so.exists() and manifest.exists()):
+    if not (os.path.exists(so) and os.path.exists(manifest)):
         return None
     spec = importlib.util.spec_from_file_location(name, so)
     mod = importlib.util.module_from_spec(spec)
@@ -326,21 +325,24 @@ def native_table() -> dict:
 
 def load_signatures(path=SIGNATURES) -> dict:
     """{kernel name: [argument keys]} from the recorded signature file."""
-    if not Path(path).exists():
+    if not os.path.exists(path):
         return {}
     with open(path) as f:
         return {k: [_freeze(s) for s in v] for k, v in json.load(f).items()}
 
 
-def build(force: bool = False) -> Path:
+def build(force: bool = False) -> str:
     """Build the native module for the current sources (once per machine); its path.
 
     Written under a temporary name and renamed, so a concurrent or interrupted build never
     leaves a half module.
     """
+    import glob
+    import tempfile
+
     name = native_name()
     so, manifest = _paths(name)
-    if so.exists() and manifest.exists() and not force:
+    if os.path.exists(so) and os.path.exists(manifest) and not force:
         return so
     for mod in KERNEL_MODULES:
         importlib.import_module(mod)
@@ -348,7 +350,7 @@ def build(force: bool = False) -> Path:
     from numba.pycc import CC
 
     sigs = load_signatures()
-    so.parent.mkdir(parents=True, exist_ok=True)
+    os.makedirs(os.path.dirname(so), exist_ok=True)
     cc = CC(name)
     cc.target_cpu = llvm.get_host_cpu_name()
     cc.verbose = False
@@ -367,10 +369,10 @@ def build(force: bool = False) -> Path:
             n += 1
             cc.export(sym, sig)(k.dispatcher.py_func)
             entries.setdefault(kname, []).append([key, sym])
-    with tempfile.TemporaryDirectory(dir=so.parent) as tmp:
+    with tempfile.TemporaryDirectory(dir=os.path.dirname(so)) as tmp:
         cc.output_dir = tmp
         cc.compile()
-        built = next(Path(tmp).glob(name + "*"))
+        built = glob.glob(os.path.join(tmp, glob.escape(name) + "*"))[0]
         meta = {"name": name, "kernels": entries, "numba": __import__("numba").__version__}
         with open(os.path.join(tmp, "manifest.json"), "w") as f:
             json.dump(meta, f)
@@ -379,7 +381,7 @@ def build(force: bool = False) -> Path:
     return so
 
 
-def ensure_built(progress=None) -> Path | None:
+def ensure_built(progress=None) -> str | None:
     """Build the native module if it is missing and building is on; its path, or None.
 
     Called by ``veriml.compile``. Off with ``VERIML_AOT=0`` or ``VERIML_AOT_BUILD=0``. A build
@@ -390,10 +392,10 @@ def ensure_built(progress=None) -> Path | None:
         return None
     name = native_name()
     so, manifest = _paths(name)
-    if so.exists() and manifest.exists():
+    if os.path.exists(so) and os.path.exists(manifest):
         return so
-    failed = so.parent / (name + ".failed")
-    if failed.exists():
+    failed = os.path.join(os.path.dirname(so), name + ".failed")
+    if os.path.exists(failed):
         return None
     if progress is not None:
         progress("native kernels (once per machine)")
@@ -401,8 +403,9 @@ def ensure_built(progress=None) -> Path | None:
         return build()
     except Exception as e:  # noqa: BLE001 - the JIT path still works; say why once
         try:
-            so.parent.mkdir(parents=True, exist_ok=True)
-            failed.write_text(f"{type(e).__name__}: {e}\n")
+            os.makedirs(os.path.dirname(so), exist_ok=True)
+            with open(failed, "w") as f:
+                f.write(f"{type(e).__name__}: {e}\n")
         except OSError:
             pass
         print(f"veriml: building native kernels failed ({type(e).__name__}: {str(e)[:200]}); "
@@ -415,7 +418,7 @@ def status() -> dict:
     name = native_name()
     so, _ = _paths(name)
     table = native_table()
-    return {"native": so.exists(), "path": str(so), "enabled": os.environ.get("VERIML_AOT", "1") != "0",
+    return {"native": os.path.exists(so), "path": str(so), "enabled": os.environ.get("VERIML_AOT", "1") != "0",
             "kernels": len(table), "functions": sum(len(v) for v in table.values()),
             "numba_imported": "numba" in sys.modules}
 
@@ -439,8 +442,9 @@ if _RECORD is not None:
 def merge_records(pattern_prefix: str, out=SIGNATURES) -> int:
     """Merge the per-process files ``PREFIX.<pid>`` (and the current list) into ``out``."""
     merged = {k: set(v) for k, v in load_signatures(out).items()}
-    parent = Path(pattern_prefix).parent
-    for p in parent.glob(Path(pattern_prefix).name + ".*"):
+    import glob
+
+    for p in sorted(glob.glob(glob.escape(pattern_prefix) + ".*")):
         for k, v in load_signatures(p).items():
             merged.setdefault(k, set()).update(v)
     doc = {k: sorted(v, key=repr) for k, v in sorted(merged.items())}

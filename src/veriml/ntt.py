@@ -325,8 +325,10 @@ def _moebius(x, inverse):
 _TW_CACHE: dict[tuple[int, bool], np.ndarray] = {}
 
 
-def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
-    """Per-stage twiddle table for length 2^log_n (cached per process)."""
+def twiddles(log_n: int, inverse: bool = False, cache: bool = True) -> np.ndarray:
+    """Per-stage twiddle table for length 2^log_n (cached per process unless ``cache=False``:
+    a one-off transform, such as a commitment's codeword, does not keep 8 bytes per point
+    alive; the table costs one multiplication per entry, next to the transform's log_n / 2)."""
     key = (log_n, inverse)
     tw = _TW_CACHE.get(key)
     if tw is None:
@@ -334,9 +336,10 @@ def twiddles(log_n: int, inverse: bool = False) -> np.ndarray:
         if inverse:
             w = pow(w, P - 2, P)
         tw = _twiddle_table(log_n, np.uint64(w))
-        if len(_TW_CACHE) > 8:
-            _TW_CACHE.clear()
-        _TW_CACHE[key] = tw
+        if cache:
+            if len(_TW_CACHE) > 8:
+                _TW_CACHE.clear()
+            _TW_CACHE[key] = tw
     return tw
 
 

@@ -116,11 +116,11 @@ class PcsParams:
         weaker queries, since delta_i = (1 - rho_i)/2 - 1/|L_i|).
     """
 
-    log_inv_rate: int = 3
+    log_inv_rate: int = 2
     folding_factor_first: int = 4
     folding_factor: int = 4
     max_final_vars: int = 11
-    queries: tuple = (100, 93, 90)
+    queries: tuple = (123, 101, 93, 87)
     grinding_bits: tuple = (GRIND_MAX,)
     domain_shrink: int = 3
     ood_samples: int = 1

@@ -23,11 +23,11 @@ trees, grinding) build their lanes directly and call :func:`keccak_f1600_x4` the
 
 from __future__ import annotations
 
+import os
 import threading
 
 import numpy as np
 from veriml.jit import kernel, parallel_pays, prange
-from Crypto.Hash import keccak as _pycryptodome_keccak
 
 __all__ = [
     "RATE_BYTES",
@@ -142,7 +142,36 @@ def keccak256_ref(data: bytes) -> bytes:
 
 
 def _keccak256_pycryptodome(data: bytes) -> bytes:
+    from Crypto.Hash import keccak as _pycryptodome_keccak  # the public API (the fallback)
+
     return _pycryptodome_keccak.new(digest_bits=256, data=bytes(data)).digest()
+
+
+def _load_oneshot():
+    """pycryptodome's compiled Keccak core (``Crypto/Hash/_keccak.<ext>``) opened with ctypes.
+
+    Importing ``Crypto.Hash.keccak`` would also import pycryptodome's library loader
+    (ctypes.util, subprocess, locale, ...: about 2 MB in every prove and verify process);
+    the shared library itself is 50 kB. Returns its ``keccak_oneshot`` or None.
+    """
+    import ctypes
+    import importlib.machinery
+    import importlib.util
+
+    spec = importlib.util.find_spec("Crypto")
+    if spec is None or not spec.submodule_search_locations:
+        return None
+    for base in spec.submodule_search_locations:
+        for ext in importlib.machinery.EXTENSION_SUFFIXES:
+            path = os.path.join(base, "Hash", "_keccak" + ext)
+            if os.path.isfile(path):
+                fn = ctypes.CDLL(path).keccak_oneshot
+                # (in, in_len, out, out_len, capacity_bytes, rounds, padding) -> error code
+                fn.argtypes = [ctypes.c_char_p, ctypes.c_size_t, ctypes.c_char_p, ctypes.c_size_t,
+                               ctypes.c_size_t, ctypes.c_uint8, ctypes.c_uint8]
+                fn.restype = ctypes.c_int
+                return fn
+    return None
 
 
 class _OneShot(threading.local):
@@ -151,27 +180,23 @@ class _OneShot(threading.local):
     Python-side object set-up."""
 
     def __init__(self):
-        if _raw_api.backend == "cffi":
-            self.out = _raw_api.ffi.new("uint8_t[32]")
-            self.buf = _raw_api.ffi.buffer(self.out)
-        else:  # pycryptodome's ctypes backend (no cffi installed)
-            self.out = _raw_api.create_string_buffer(32)
-            self.buf = self.out
+        import ctypes
+
+        self.out = ctypes.create_string_buffer(32)
 
     def __call__(self, data: bytes) -> bytes:
-        if _lib.keccak_oneshot(data, len(data), self.out, 32, 64, 24, 1):
+        if _lib(data, len(data), self.out, 32, 64, 24, 1):  # capacity 512 bits, 24 rounds, pad 0x01
             raise RuntimeError("keccak_oneshot failed")
-        return self.buf[:]
+        return self.out.raw
 
 
 try:
-    from Crypto.Util import _raw_api
-
-    _lib = _pycryptodome_keccak._raw_keccak_lib
-    _raw = _OneShot()
-    if _raw(b"") != bytes.fromhex("c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"):
+    _lib = _load_oneshot()
+    _raw = _OneShot() if _lib is not None else None
+    if _raw is not None and _raw(b"") != bytes.fromhex(
+            "c5d2460186f7233c927e7db2dcc703c0e500b653ca82273b7bfad8045d85a470"):
         raise RuntimeError("raw Keccak self-test failed")
-except Exception:  # noqa: BLE001 - a pycryptodome without these internals: use the public API
+except Exception:  # noqa: BLE001 - a pycryptodome without this library: use the public API
     _raw = None
 
 

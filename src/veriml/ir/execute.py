@@ -16,11 +16,14 @@ from veriml.ir.windows import take_windows, window_index
 
 #: float64 products are exact while every partial sum stays below 2^53
 EXACT_FLOAT_BITS = 53
+BLAS_MIN_MACS = 1 << 18  # smaller products stay in int64: BLAS's first call costs a process 0.3 MB
 
 
 def _exact_matmul(a, b, abs_bound):
-    """a @ b in int64, through float64 BLAS when ``abs_bound`` proves it exact."""
-    if abs_bound < 2**EXACT_FLOAT_BITS:
+    """a @ b in int64, through float64 BLAS when ``abs_bound`` proves it exact and the product
+    is large enough for BLAS to pay (numpy's integer matmul is a plain loop)."""
+    macs = a.size * (b.shape[-1] if b.ndim > 1 else 1)
+    if abs_bound < 2**EXACT_FLOAT_BITS and macs >= BLAS_MIN_MACS:
         return np.rint(np.matmul(a.astype(np.float64), b.astype(np.float64))).astype(np.int64)
     return np.matmul(a, b)
 

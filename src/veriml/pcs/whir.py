@@ -73,7 +73,7 @@ import numpy as np
 
 from .. import ntt as N
 from ..field import fast as FF
-from ..hash.merkle import MerkleTree, MultiProof, verify_multiproof
+from ..hash.merkle import MerkleTree, MultiProof, sorted_unique, verify_multiproof
 from ..poly import multilinear as ML
 from ..security import PcsParams
 from . import kernels as K
@@ -111,7 +111,7 @@ def encode_rows(coeffs: np.ndarray, log_inv_rate: int, k: int) -> np.ndarray:
     log_l = m + log_inv_rate
     if log_l > N.TWO_ADICITY:
         raise PcsError(f"codeword of 2^{log_l} exceeds the 2-adicity of Goldilocks")
-    tw = N.twiddles(log_l)
+    tw = N.twiddles(log_l, cache=False)  # each codeword size is encoded once or twice per proof
     comps = [coeffs] if coeffs.ndim == 1 else [coeffs[:, 0], coeffs[:, 1]]
     outs = []
     for c in comps:
@@ -367,8 +367,8 @@ def _tree_positions(qs, log_l, k, pd_n, log_inv_rate, k_j):
     e = (qs[:, None] + np.arange(1 << k, dtype=np.int64)[None, :] * R) & ((1 << log_lj) - 1)
     leaves = e & (Rj - 1)
     slots = e >> (log_lj - k_j)
-    uniq, pos = np.unique(leaves, return_inverse=True)
-    return uniq, pos.reshape(leaves.shape), slots
+    uniq, pos = sorted_unique(leaves, return_inverse=True)
+    return uniq, pos, slots
 
 
 def _combined_fibers(openings, positions, mu_pows) -> np.ndarray:
@@ -442,7 +442,7 @@ def open_many(params: PcsParams, items, transcript) -> PcsProof:
         else:
             transcript.absorb_ext("pcs/final", coeffs)
         nonce = transcript.grind(params.grinding_at(i))
-        qs = np.unique(transcript.challenge_indices("pcs/queries", params.queries_at(i), 1 << (log_l - k)))
+        qs = sorted_unique(transcript.challenge_indices("pcs/queries", params.queries_at(i), 1 << (log_l - k)))
         if i == 0:
             openings, positions = [], []
             for pd in pds:
@@ -600,7 +600,7 @@ def _verify(params, items, proof, transcript) -> bool:
             transcript.absorb_ext("pcs/final", fp)
         if not transcript.check_pow(params.grinding_at(i), it.nonce):
             raise PcsError(f"iteration {i}: proof of work fails")
-        qs = np.unique(transcript.challenge_indices("pcs/queries", params.queries_at(i), 1 << (log_l - k)))
+        qs = sorted_unique(transcript.challenge_indices("pcs/queries", params.queries_at(i), 1 << (log_l - k)))
         if i == 0:
             openings = [(it.leaves, it.siblings)] + list(it.batch)
             if len(openings) != J:

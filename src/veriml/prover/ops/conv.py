@@ -48,7 +48,7 @@ def _im2col_map(x_layout, w_shape, out_shape, attrs, grouped):
     else:
         shape = (n,) + outs + (cg,) + kernel
     lay = Layout(shape)
-    grid = np.indices(lay.padded, dtype=np.int64)
+    grid = np.indices(lay.padded, dtype=np.int64, sparse=True)  # broadcast: no dense index cube per axis
     valid = np.ones(lay.padded, dtype=bool)
     # padded batch/output positions read position 0; padded contraction positions read 0
     nn = np.where(grid[0] < n, grid[0], 0)
