@@ -129,7 +129,7 @@ class PcsParams:
 
     @classmethod
     def default(cls) -> "PcsParams":
-        """>= 100.88 bits round by round up to 2^24 values, >= 100 for the union bound up to
+        """>= 101.13 bits round by round up to 2^24 values, >= 100 for the union bound up to
         2^22, with one or two commitments opened together (docs/SECURITY.md)."""
         return cls()
 

@@ -293,6 +293,34 @@ def fiber_rows_base(x, k, out):
 
 
 @kernel
+def fiber_rows_inplace(x, k):
+    """x (length 2^(a + k)) becomes its fold-fiber rows in place: afterwards x viewed as
+    (2^a, 2^k) holds out[q, s] = x_old[s 2^a + q] (what :func:`fiber_rows_base` writes into a
+    second array). The index map rotates the bits (s, q) -> (q, s); its cycles are followed
+    one by one, a bitset marking the entries already placed (n / 64 words)."""
+    n = x.shape[0]
+    r = n >> k
+    a = 0
+    while (np.int64(1) << a) < r:
+        a += 1
+    seen = np.zeros((n + 63) >> 6, dtype=np.uint64)
+    for start in range(n):
+        if (seen[start >> 6] >> np.uint64(start & 63)) & _ONE:
+            continue
+        i = start
+        v = x[i]
+        while True:
+            j = ((i & (r - 1)) << k) | (i >> a)
+            seen[j >> 6] |= _ONE << np.uint64(j & 63)
+            t = x[j]
+            x[j] = v
+            v = t
+            i = j
+            if i == start:
+                break
+
+
+@kernel
 def fiber_rows_ext(x0, x1, k, out):
     """out[q, 2s + c] = x_c[s R + q] for the two components of an extension codeword."""
     r = x0.shape[0] >> k

@@ -82,6 +82,10 @@ from .proof import Claim, Commitment, IterationProof, PcsError, PcsProof
 __all__ = ["commit", "open", "open_many", "verify", "verify_many", "ProverData", "stack_layout", "encode_rows"]
 
 P = N.P
+# codewords up to 2^20 values (8 MB) become fold-fiber rows in place, without a second array;
+# larger ones are copied tile by tile, faster once the cycle-following permutation of the
+# in-place version misses the caches
+INPLACE_ROWS_LOG = 20
 _ONE = np.array([1, 0], dtype=np.uint64)
 _ZERO = np.array([0, 0], dtype=np.uint64)
 
@@ -119,6 +123,9 @@ def encode_rows(coeffs: np.ndarray, log_inv_rate: int, k: int) -> np.ndarray:
         N.dit_stages(x, tw, log_inv_rate)
         outs.append(x)
     n_rows = (1 << log_l) >> k
+    if coeffs.ndim == 1 and log_l <= INPLACE_ROWS_LOG:
+        K.fiber_rows_inplace(outs[0], k)  # no second codeword-sized array
+        return outs[0].reshape(n_rows, 1 << k)
     if coeffs.ndim == 1:
         rows = np.empty((n_rows, 1 << k), dtype=np.uint64)
         K.fiber_rows_base(outs[0], k, rows)

@@ -78,6 +78,8 @@ def _im2col_map(x_layout, w_shape, out_shape, attrs, grouped):
     for d in range(nd):
         base = base * x_layout.padded[2 + d]
     pidx = np.where(valid, base + flat, -1).reshape(-1)
+    if x_layout.size < 2**31:  # kept in the plan for every proof: 4 bytes per index where they fit
+        pidx = pidx.astype(np.int32)
     return lay, pidx
 
 
