@@ -111,7 +111,11 @@ def spawn_stage(tool, stage, model_dir, art, timeout, mem_limit_mb, env=None, sr
     log = os.path.join(art, f"{tool}-{stage}.log")
     if os.path.exists(result):
         os.unlink(result)
-    cmd = [sys.executable, WORKER_SCRIPT, tool, stage, str(model_dir), art, result] + (["--srs", srs] if srs else [])
+    # imported, not run as a script: a script is compiled from source in the worker (its
+    # compiler's memory would count in the stage's peak); a module loads from its .pyc
+    boot = (f"import sys; sys.path.insert(0, {os.path.dirname(WORKER_SCRIPT)!r}); import stage_worker; "
+            "sys.exit(stage_worker.main(sys.argv[1:]))")
+    cmd = [sys.executable, "-c", boot, tool, stage, str(model_dir), art, result] + (["--srs", srs] if srs else [])
     if stage == "prove" and WARM_REPS:
         cmd += ["--warm", str(WARM_REPS)]
     load = os.getloadavg()[0]

@@ -300,6 +300,14 @@ def _sumcheck_next(sigma, msg, r):
     return np.array(K.sumcheck_next(sigma[0], sigma[1], msg[0, 0], msg[0, 1], msg[1, 0], msg[1, 1], r[0], r[1]), dtype=np.uint64)
 
 
+def _fold_in_place(t, r, ext_kernel):
+    """Fold an extension table (2^m, 2) the caller owns into its first half (a view): the
+    kernels read entries i and half + i before writing entry i."""
+    out = t[: t.shape[0] // 2]
+    ext_kernel(t, r[0], r[1], out)
+    return out
+
+
 def _coeff_fold(c, r):
     out = np.empty((c.shape[0] // 2, 2), dtype=np.uint64)
     if c.ndim == 1:
@@ -422,6 +430,7 @@ def open_many(params: PcsParams, items, transcript) -> PcsProof:
         sigma = np.array(K.ext_dot(mu_pows, u), dtype=np.uint64)
         w = ML.eq_table(r)
         f, coeffs = _combined(pds, mu_pows, n)
+    owned = len(pds) > 1  # f and coeffs built above; one commitment opens its own tables
     rows = tree = None
     log_l = n + rs[0]
     for i, k in enumerate(ks):
@@ -431,9 +440,14 @@ def open_many(params: PcsParams, items, transcript) -> PcsProof:
             msg, r, sigma = _sumcheck_round(f, w, sigma, transcript)
             msgs.append(msg)
             alphas.append(r)
-            f = ML.fold(f, r)
-            w = ML.fold(w, r)
-            coeffs = _coeff_fold(coeffs, r)
+            if owned:  # tables made for this opening: fold into their own first half
+                f = _fold_in_place(f, r, ML.fold_ext_kernel)
+                coeffs = _fold_in_place(coeffs, r, K.coeff_fold_ext)
+            else:  # the commitment's own tables (reused by later proofs): fold into new ones
+                f = ML.fold(f, r)
+                coeffs = _coeff_fold(coeffs, r)
+                owned = True
+            w = _fold_in_place(w, r, ML.fold_ext_kernel)
         alphas = np.array(alphas, dtype=np.uint64).reshape(k, 2)
         root, ood_z, ood_y = None, np.zeros((0, 2), np.uint64), np.zeros((0, 2), np.uint64)
         if not last:

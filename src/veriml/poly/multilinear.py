@@ -152,6 +152,9 @@ def fold(table, r):
     return out
 
 
+fold_ext_kernel = _fold_ext  # (table, r0, r1, out): out may be table[:half] (in place)
+
+
 def eq_table(point):
     """All 2^n values eq(point, b), b in {0,1}^n in table order (x_0 = MSB)."""
     point = np.ascontiguousarray(point, dtype=np.uint64).reshape(-1, 2)
