@@ -103,13 +103,17 @@ def plot_bench(recs, out):
 
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    ap.add_argument("conformance", help="JSON lines written by conformance.py --json")
+    ap.add_argument("conformance", nargs="?", help="JSON lines written by conformance.py --json")
     ap.add_argument("--bench", help="JSON lines written by prove_bench.py --json")
     ap.add_argument("--out", default=os.path.join(os.path.dirname(__file__), "..", "docs"))
     ap.add_argument("--tol", type=float, default=0.01)
     args = ap.parse_args(argv)
-    recs = read_lines(args.conformance)
-    made = [plot_accuracy(recs, args.out, args.tol), plot_prove_time(recs, args.out)]
+    if not args.conformance and not args.bench:
+        ap.error("give a conformance.py file, --bench, or both")
+    made = []
+    if args.conformance:
+        recs = read_lines(args.conformance)
+        made += [plot_accuracy(recs, args.out, args.tol), plot_prove_time(recs, args.out)]
     if args.bench:
         made.append(plot_bench(read_lines(args.bench), args.out))
     for p in made:
