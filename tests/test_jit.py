@@ -88,7 +88,7 @@ proof.save(sys.argv[3])
 outputs = veriml.verify(sys.argv[1] + "/vk.bin", sys.argv[3])
 st = jit.status()
 before = "numba" in sys.modules
-# modules a prove/verify process has no need of (each costs 0.5-2 MB of its peak memory)
+# modules a prove/verify process has no need of (each adds to its peak memory)
 heavy = [m for m in ("Crypto", "numpy.ma", "tempfile", "pathlib", "subprocess", "hashlib", "numba")
          if m in sys.modules and m not in site]
 # a type no one recorded (a strided view) runs too: numba's JIT takes it

@@ -343,3 +343,36 @@ def test_encode_rows_same_in_place_and_copied(monkeypatch):
     monkeypatch.setattr(whir, "INPLACE_ROWS_LOG", 0)
     copied = whir.encode_rows(coeffs, 2, 4)
     assert inplace.shape == copied.shape == (1 << 7, 1 << 4) and np.array_equal(inplace, copied)
+
+
+def test_opening_leaves_the_prover_data_as_it_was():
+    """The opening folds the tables it builds in place, never the commitment's own: the same
+    prover data opens again to the same proof (one commitment, and two opened together)."""
+    from veriml.pcs.whir import open_many
+
+    rng = np.random.default_rng(21)
+    tables, claims = _instance(rng, [7], points_per_poly=2)
+    cm, pd = commit(SMALL, tables)
+    before = [a.copy() for a in (pd.evals, pd.coeffs, pd.rows)]
+
+    def once():
+        tp = Transcript("test")
+        cm.absorb_into(tp)
+        return pcs_open(SMALL, pd, claims, tp).to_bytes()
+
+    first = once()
+    assert once() == first and _verify(SMALL, cm, claims, first)
+    assert all(np.array_equal(a, b) for a, b in zip(before, (pd.evals, pd.coeffs, pd.rows)))
+    t2 = F.random_base(rng, 1 << 5)
+    cm2, pd2 = commit(SMALL, [t2])
+    pt2 = F.random_ext(rng, 5)
+    claims2 = [(0, pt2, ML.evaluate(t2, pt2))]
+
+    def both():
+        tp = Transcript("test")
+        cm.absorb_into(tp)
+        cm2.absorb_into(tp)
+        return open_many(SMALL, [(pd, claims), (pd2, claims2)], tp).to_bytes()
+
+    assert both() == both()
+    assert all(np.array_equal(a, b) for a, b in zip(before, (pd.evals, pd.coeffs, pd.rows)))

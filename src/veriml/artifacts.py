@@ -81,7 +81,7 @@ def read_bytes(path, what: str) -> bytes:
 def _create_temp(path: str) -> tuple[int, str]:
     """A new file beside ``path`` (``O_EXCL``: never someone else's), opened for writing with
     the usual mode (0666 less the umask). ``tempfile.mkstemp`` would do, but importing
-    tempfile costs every prove process 0.8 MB (random, shutil, bz2, lzma)."""
+    tempfile adds random, shutil, bz2 and lzma to every prove process."""
     d = os.path.dirname(os.path.abspath(path))
     for _ in range(100):
         tmp = os.path.join(d, f".veriml-{os.getpid()}-{os.urandom(6).hex()}.tmp")

@@ -266,7 +266,7 @@ def _cpu() -> str:
 
 def native_name() -> str:
     """``veriml_kernels_<hash>``: the hash of what the native module is built from."""
-    from .hash.keccak import keccak256  # not hashlib: it would load OpenSSL (+3.6 MB per process)
+    from .hash.keccak import keccak256  # not hashlib: it would load OpenSSL into every process
 
     parts = []
     files = [os.path.join(_PKG, *mod.split(".")[1:]) + ".py" for mod in KERNEL_MODULES]

@@ -150,8 +150,8 @@ def _load_oneshot():
     """pycryptodome's compiled Keccak core (``Crypto/Hash/_keccak.<ext>``) opened with ctypes.
 
     Importing ``Crypto.Hash.keccak`` would also import pycryptodome's library loader
-    (ctypes.util, subprocess, locale, ...: about 2 MB in every prove and verify process);
-    the shared library itself is 50 kB. Returns its ``keccak_oneshot`` or None.
+    (ctypes.util, subprocess, locale, ...) into every prove and verify process, for one
+    small shared library. Returns its ``keccak_oneshot`` or None.
     """
     import ctypes
     import importlib.machinery
@@ -174,9 +174,9 @@ def _load_oneshot():
 
 
 class _OneShot:
-    """pycryptodome's C ``keccak_oneshot`` into a fresh 32-byte buffer per call (thread-safe,
-    ~0.3 us): the public ``keccak.new(...).digest()`` spends most of its ~3-10 us per short
-    message on Python-side object set-up."""
+    """pycryptodome's C ``keccak_oneshot`` into a fresh 32-byte buffer per call (thread-safe):
+    the public ``keccak.new(...).digest()`` spends most of its time per short message on
+    Python-side object set-up."""
 
     def __init__(self):
         import ctypes

@@ -55,8 +55,8 @@ def sorted_unique(a, return_inverse: bool = False):
     """``np.unique`` of a 1-D or n-D integer array (flattened): the sorted distinct values, and
     with ``return_inverse`` each element's position among them (shape of ``a``).
 
-    Not ``np.unique`` itself: in NumPy 2.4 its first call imports ``numpy.ma`` (1.5 MB in
-    every prove and verify process, for a mask check that never applies here)."""
+    Not ``np.unique`` itself: in NumPy 2.4 its first call imports ``numpy.ma`` into every
+    prove and verify process, for a mask check that never applies here."""
     a = np.asarray(a)
     flat = a.reshape(-1)
     order = np.argsort(flat, kind="stable")

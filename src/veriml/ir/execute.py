@@ -16,7 +16,7 @@ from veriml.ir.windows import take_windows, window_index
 
 #: float64 products are exact while every partial sum stays below 2^53
 EXACT_FLOAT_BITS = 53
-BLAS_MIN_MACS = 1 << 18  # smaller products stay in int64: BLAS's first call costs a process 0.3 MB
+BLAS_MIN_MACS = 1 << 18  # smaller products stay in int64: BLAS's first call grows the process
 
 
 def _exact_matmul(a, b, abs_bound):
